@@ -1,0 +1,137 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import swagger from '@fastify/swagger'
+import { GatehouseError, type ErrorCode } from '../model/errors.js'
+import { errorBody, RouteNotFoundError, sendError, sendJson, sendRouteNotFound } from './reply.js'
+import { RouteTable } from './route-table.js'
+import { registerKeyRoutes } from './keys.js'
+import { registerSystemRoutes, type SystemDeps } from './system.js'
+import type { KeyService } from '../sessions/key-service.js'
+
+export interface AdminDeps extends SystemDeps {
+  readonly secret: string
+  readonly keys: KeyService
+  readonly logger: FastifyBaseLogger
+  /** Largest accepted request body; Tyk has none, we refuse more than this with 413. */
+  readonly bodyLimitBytes?: number
+}
+
+export interface AdminApp {
+  readonly app: FastifyInstance
+  /** Hands one request of the shared listener to the management API. */
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => void
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The error a body that is not valid JSON of the right shape gets on this route. */
+    malformed?: ErrorCode
+  }
+}
+
+const TRAILING_SLASHES = /\/+$/
+
+/** The Tyk management API (`/tyk/...`, `/hello`, `/ready`) as a fastify app without a listener. */
+export async function buildAdminApp (deps: AdminDeps): Promise<AdminApp> {
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    bodyLimit: deps.bodyLimitBytes ?? 2 * 1024 * 1024,
+    exposeHeadRoutes: false,
+    // key ids are checked by the key routes (1024 characters at most), not by the router's 414
+    maxParamLength: 16 * 1024,
+    // Tyk strips trailing slashes before routing: /tyk/keys/ is /tyk/keys
+    rewriteUrl: (req) => stripTrailingSlashes(req.url ?? '/'),
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false } },
+    serverFactory: (requestHandler) => {
+      handler = requestHandler
+      return createServer()
+    }
+  })
+  const routes = new RouteTable()
+  const secretDigest = digest(deps.secret)
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/tyk/') && request.url !== '/tyk') return
+    if (!secretMatches(request.headers['x-tyk-authorization'], secretDigest)) {
+      return sendError(reply, 'ADMIN_FORBIDDEN')
+    }
+  })
+  registerBodyParser(app)
+  app.setErrorHandler((err: FastifyError, request, reply) => renderError(err, request, reply))
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0] ?? ''
+    if (routes.matches(path)) return sendError(reply, path.startsWith('/tyk') ? 'METHOD_NOT_SUPPORTED' : 'HEALTH_METHOD_NOT_ALLOWED')
+    return sendRouteNotFound(reply)
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Gatehouse management API', version: deps.version, description: 'The Tyk Gateway management API, as Gatehouse serves it.' },
+      components: { securitySchemes: { tykSecret: { type: 'apiKey', in: 'header', name: 'X-Tyk-Authorization' } } },
+      security: [{ tykSecret: [] }]
+    }
+  })
+  await app.register(async (scope) => {
+    registerKeyRoutes(scope, routes, deps.keys)
+    registerSystemRoutes(scope, routes, deps)
+  })
+  await app.ready()
+  if (handler === undefined) throw new Error('fastify did not hand over its request handler')
+  return { app, handle: handler }
+}
+
+function stripTrailingSlashes (url: string): string {
+  const queryAt = url.indexOf('?')
+  const path = queryAt === -1 ? url : url.slice(0, queryAt)
+  if (path.length <= 1 || !path.endsWith('/')) return url
+  const stripped = path.replace(TRAILING_SLASHES, '') || '/'
+  return queryAt === -1 ? stripped : stripped + url.slice(queryAt)
+}
+
+function digest (value: string): Buffer {
+  return createHash('sha256').update(value).digest()
+}
+
+/** Constant-time: both sides are hashed to equal length first, so length leaks nothing either. */
+function secretMatches (header: string | string[] | undefined, secretDigest: Buffer): boolean {
+  if (typeof header !== 'string' || header === '') return false
+  return timingSafeEqual(digest(header), secretDigest)
+}
+
+/** Tyk parses every body as JSON whatever its Content-Type; the error depends on the route. */
+function registerBodyParser (app: FastifyInstance): void {
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8')
+    try {
+      done(null, JSON.parse(text))
+    } catch (err) {
+      const code = request.routeOptions.config.malformed ?? 'REQUEST_MALFORMED'
+      done(new GatehouseError(code, { detail: text.trim() === '' ? 'empty body' : `invalid JSON: ${(err as Error).message}`, cause: err }), undefined)
+    }
+  })
+}
+
+async function renderError (err: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  if (err instanceof GatehouseError) {
+    if (err.status >= 500) request.log.error({ err: err.cause ?? err }, err.message)
+    return sendJson(reply, err.status, errorBody(err.message, err.detail))
+  }
+  if (err instanceof RouteNotFoundError) return sendRouteNotFound(reply)
+  if (err.validation !== undefined) {
+    const first = err.validation[0]
+    const where = first?.instancePath === '' || first?.instancePath === undefined ? 'body' : first.instancePath.slice(1).replaceAll('/', '.')
+    return sendError(reply, request.routeOptions.config.malformed ?? 'REQUEST_MALFORMED', `${err.validationContext ?? 'body'} ${where}: ${first?.message ?? 'invalid'}`.replace(/^body body/, 'body'))
+  }
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 'BODY_TOO_LARGE')
+  if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return sendError(reply, request.routeOptions.config.malformed ?? 'REQUEST_MALFORMED', 'empty body')
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return sendJson(reply, err.statusCode, errorBody(err.message))
+  }
+  request.log.error({ err }, 'management API request failed')
+  return sendError(reply, 'INTERNAL')
+}

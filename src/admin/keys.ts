@@ -1,0 +1,150 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type, type TSchema } from '@sinclair/typebox'
+import { completeFields, normalizeFieldNames } from '../core/schema-fields.js'
+import { GatehouseError } from '../model/errors.js'
+import { SessionSchema, type Session } from '../model/session.js'
+import type { KeyAddress, KeyService, ModifyResult } from '../sessions/key-service.js'
+import { RouteNotFoundError, sendJson } from './reply.js'
+import type { RouteTable } from './route-table.js'
+import { ErrorResponseSchema, KeyListQuerySchema, KeyListSchema, KeyPoliciesSchema, KeyQuerySchema, ModifyResponseSchema, PolicyInstructionSchema } from './schemas.js'
+
+type Query = Record<string, string | string[] | undefined>
+type KeyRequest = FastifyRequest<{ Params: { keyID: string }, Querystring: Query }>
+
+const MAX_KEY_ID_LENGTH = 1024
+const KeyIdParamsSchema = Type.Object({ keyID: Type.String({ description: 'key ID, token, or hash with ?hashed=true' }) })
+const errorResponses = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema, 500: ErrorResponseSchema }
+
+/** Go-style decoding before validation: case-insensitive field names, null = zero value. */
+function normalizeBody (schema: TSchema) {
+  return async (request: FastifyRequest): Promise<void> => {
+    request.body = normalizeFieldNames(schema, request.body)
+  }
+}
+
+const normalizeSession = normalizeBody(SessionSchema)
+
+function completeSession (body: unknown): Session {
+  return completeFields(SessionSchema, body) as Session
+}
+
+function first (query: Query, name: string): string {
+  const value = query[name]
+  return (Array.isArray(value) ? value[0] : value) ?? ''
+}
+
+/** Tyk's truthiness (spec 1.5): `hashed` is any non-empty value, `suppress_reset` exactly "1". */
+function keyFlags (query: Query): { hashed: boolean, suppressReset: boolean } {
+  return { hashed: first(query, 'hashed') !== '', suppressReset: first(query, 'suppress_reset') === '1' }
+}
+
+function sendModify (reply: FastifyReply, result: ModifyResult): FastifyReply {
+  return sendJson(reply, 200, result.key_hash === undefined
+    ? { key: result.key, status: 'ok', action: result.action }
+    : { key: result.key, status: 'ok', action: result.action, key_hash: result.key_hash })
+}
+
+/**
+ * A key id in the path. Tyk's router cannot match a segment holding '/', so such ids (sent as
+ * %2F) are the router's 404; control characters and absurd lengths are refused outright.
+ */
+function keyIdOf (request: KeyRequest): string {
+  const keyId = request.params.keyID
+  if (keyId.includes('/')) throw new RouteNotFoundError()
+  // eslint-disable-next-line no-control-regex
+  if (keyId.length > MAX_KEY_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(keyId)) {
+    throw new GatehouseError('KEY_ID_INVALID', { detail: keyId.length > MAX_KEY_ID_LENGTH ? `longer than ${MAX_KEY_ID_LENGTH} characters` : 'control characters are not allowed', args: ['control characters or too long'] })
+  }
+  return keyId
+}
+
+function addressOf (keyId: string, query: Query): KeyAddress {
+  return { segment: keyId, orgId: first(query, 'org_id'), hashed: first(query, 'hashed') !== '' }
+}
+
+export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, keys: KeyService): void {
+  const tags = ['keys']
+  for (const url of ['/tyk/keys', '/tyk/keys/create', '/tyk/keys/preview', '/tyk/keys/policy/:keyID', '/tyk/keys/:keyID']) routes.add(url)
+
+  app.post('/tyk/keys/create', {
+    config: { malformed: 'UNMARSHALLING_FAILED' },
+    schema: { tags, summary: 'Create a key with a generated ID', body: SessionSchema, response: { 200: ModifyResponseSchema, ...errorResponses } },
+    preValidation: normalizeSession
+  }, async (request, reply) => sendModify(reply, await keys.create(completeSession(request.body))))
+
+  app.post('/tyk/keys/preview', {
+    config: { malformed: 'UNMARSHALLING_FAILED' },
+    schema: { tags, summary: 'Show a session after its policies are applied, without saving it', body: SessionSchema, response: { 200: SessionSchema, ...errorResponses } },
+    preValidation: normalizeSession
+  }, async (request, reply) => sendJson(reply, 200, keys.preview(completeSession(request.body))))
+
+  app.post<{ Params: { keyID: string }, Querystring: Query, Body: { policy?: string, apply_policies?: string[] } }>('/tyk/keys/policy/:keyID', {
+    config: { malformed: 'POLICY_INSTRUCTION_MALFORMED' },
+    schema: { tags, summary: 'Replace the policies of a key addressed by its hash', params: KeyIdParamsSchema, body: PolicyInstructionSchema, response: { 200: ModifyResponseSchema, ...errorResponses } },
+    preValidation: normalizeBody(PolicyInstructionSchema)
+  }, async (request, reply) => {
+    const keyId = keyIdOf(request)
+    const policies = [...(request.body.apply_policies ?? [])]
+    if (request.body.policy !== undefined && request.body.policy !== '') policies.push(request.body.policy)
+    return sendModify(reply, await keys.setPolicies(keyId, policies))
+  })
+
+  app.get<{ Params: { keyID: string }, Querystring: Query }>('/tyk/keys/policy/:keyID', {
+    schema: { tags, summary: 'The policies of a key addressed by its hash (Gatehouse only)', params: KeyIdParamsSchema, response: { 200: KeyPoliciesSchema, ...errorResponses } }
+  }, async (request, reply) => {
+    const keyId = keyIdOf(request)
+    return sendJson(reply, 200, { key: keyId, ...await keys.policiesOf(keyId) })
+  })
+
+  app.get<{ Querystring: Query }>('/tyk/keys', {
+    schema: { tags, summary: 'List keys (hashes when keys are stored hashed)', querystring: KeyListQuerySchema, response: { 200: KeyListSchema, ...errorResponses } }
+  }, async (request, reply) => {
+    const ids = await keys.list({ filter: first(request.query, 'filter'), apiId: first(request.query, 'api_id') })
+    return sendJson(reply, 200, { keys: ids })
+  })
+
+  app.post<{ Querystring: Query }>('/tyk/keys', {
+    config: { malformed: 'REQUEST_MALFORMED' },
+    schema: { tags, summary: 'Create a key with a generated ID through the add/update pipeline', querystring: KeyQuerySchema, body: SessionSchema, response: { 200: ModifyResponseSchema, ...errorResponses } },
+    preValidation: normalizeSession
+  }, async (request, reply) => sendModify(reply, await keys.add('', completeSession(request.body), keyFlags(request.query))))
+
+  app.put('/tyk/keys', { schema: { tags, summary: 'Always 404: an update needs a key ID', response: { 404: ErrorResponseSchema } } },
+    async () => { throw new GatehouseError('KEY_NOT_FOUND_ON_UPDATE') })
+  app.delete('/tyk/keys', { schema: { tags, summary: 'Always 404: a delete needs a key ID', response: { 404: ErrorResponseSchema } } },
+    async () => { throw new GatehouseError('KEY_NOT_FOUND_ON_DELETE') })
+
+  app.get<{ Params: { keyID: string }, Querystring: Query }>('/tyk/keys/:keyID', {
+    schema: { tags, summary: 'A key, with its policies applied', params: KeyIdParamsSchema, querystring: KeyQuerySchema, response: { 200: SessionSchema, ...errorResponses } }
+  }, async (request, reply) => {
+    const keyId = keyIdOf(request)
+    return sendJson(reply, 200, await keys.get(addressOf(keyId, request.query)))
+  })
+
+  app.post<{ Params: { keyID: string }, Querystring: Query }>('/tyk/keys/:keyID', {
+    config: { malformed: 'REQUEST_MALFORMED' },
+    schema: { tags, summary: 'Create or import a key with a chosen ID (org_id + ID)', params: KeyIdParamsSchema, querystring: KeyQuerySchema, body: SessionSchema, response: { 200: ModifyResponseSchema, ...errorResponses } },
+    preValidation: normalizeSession
+  }, async (request, reply) => {
+    const keyId = keyIdOf(request)
+    return sendModify(reply, await keys.add(keyId, completeSession(request.body), keyFlags(request.query)))
+  })
+
+  app.put<{ Params: { keyID: string }, Querystring: Query }>('/tyk/keys/:keyID', {
+    config: { malformed: 'REQUEST_MALFORMED' },
+    schema: { tags, summary: 'Replace a key (quota reset unless suppress_reset=1)', params: KeyIdParamsSchema, querystring: KeyQuerySchema, body: SessionSchema, response: { 200: ModifyResponseSchema, ...errorResponses } },
+    preValidation: normalizeSession
+  }, async (request, reply) => {
+    const keyId = keyIdOf(request)
+    return sendModify(reply, await keys.update(keyId, completeSession(request.body), keyFlags(request.query)))
+  })
+
+  app.delete<{ Params: { keyID: string }, Querystring: Query }>('/tyk/keys/:keyID', {
+    schema: { tags, summary: 'Delete a key and its quota counters', params: KeyIdParamsSchema, querystring: KeyQuerySchema, response: { 200: Type.Union([ModifyResponseSchema, Type.Null()]), ...errorResponses } }
+  }, async (request, reply) => {
+    const keyId = keyIdOf(request)
+    const result = await keys.delete(addressOf(keyId, request.query))
+    // Tyk answers a literal null when api_id=-1 (spec 2.8)
+    return first(request.query, 'api_id') === '-1' ? sendJson(reply, 200, null) : sendModify(reply, result)
+  })
+}

@@ -1,0 +1,53 @@
+import { Command } from 'commander'
+import { loadConfig, ConfigError } from './load-config.js'
+import { startGatehouse, VERSION } from '../main.js'
+import { GatehouseStartError } from '../start-error.js'
+import { runQuickstart } from './quickstart.js'
+
+const program = new Command()
+  .name('gatehouse')
+  .description('API gateway and API-key manager that speaks the Tyk Gateway management API')
+  .version(VERSION)
+
+program.command('start')
+  .description('start the gateway from a Tyk tyk.conf')
+  .option('-c, --conf <path>', 'tyk.conf (JSON); TYK_GW_* environment variables override it')
+  .option('--dev', 'development run: allow an empty or Tyk\'s sample secret', false)
+  .action(async (options: { conf?: string, dev: boolean }) => {
+    const config = loadConfig(options.conf === undefined ? {} : { path: options.conf })
+    const running = await startGatehouse(config, { dev: options.dev })
+    stopOnSignals(running.close)
+  })
+
+program.command('quickstart')
+  .description('start a ready-to-try gateway: sample upstream, API, policy and key, embedded store')
+  .option('-d, --dir <path>', 'where data, config and sample files live', './data')
+  .option('-p, --port <port>', 'gateway port', '8080')
+  .action(async (options: { dir: string, port: string }) => {
+    const close = await runQuickstart({ dir: options.dir, port: Number(options.port) })
+    stopOnSignals(close)
+  })
+
+function stopOnSignals (close: () => Promise<void>): void {
+  let stopping = false
+  const stop = (): void => {
+    if (stopping) return
+    stopping = true
+    close().then(() => process.exit(0), (err: unknown) => {
+      console.error(err)
+      process.exit(1)
+    })
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
+
+try {
+  await program.parseAsync(process.argv)
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof GatehouseStartError) {
+    console.error(`gatehouse: ${err.message}`)
+    process.exit(1)
+  }
+  throw err
+}

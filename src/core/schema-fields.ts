@@ -1,0 +1,101 @@
+import type { TSchema } from '@sinclair/typebox'
+
+/**
+ * Tyk decodes JSON with Go's encoding/json: object keys match struct fields case-insensitively
+ * ("ID", "Rate" fill id, rate) and a null leaves a field at its zero value. These two helpers
+ * give our TypeBox schemas the same manners, walking the schema alongside the value:
+ * `normalizeFieldNames` runs before validation, `completeFields` after it.
+ */
+
+type ObjectSchema = TSchema & { properties: Record<string, TSchema> }
+const lowerNamesCache = new WeakMap<TSchema, Map<string, string>>()
+
+function isPlainObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function objectSchemaOf (schema: TSchema, value: unknown): ObjectSchema | undefined {
+  if (isPlainObject(schema.properties)) return schema as ObjectSchema
+  // a nullable object (Type.Union([Null, Object])): use the object branch for an object value
+  if (Array.isArray(schema.anyOf) && isPlainObject(value)) {
+    return (schema.anyOf as TSchema[]).find((member) => isPlainObject(member.properties)) as ObjectSchema | undefined
+  }
+  return undefined
+}
+
+function recordValueSchemaOf (schema: TSchema): TSchema | undefined {
+  const pattern = schema.patternProperties as Record<string, TSchema> | undefined
+  return pattern === undefined ? undefined : Object.values(pattern)[0]
+}
+
+function lowerNames (schema: ObjectSchema): Map<string, string> {
+  let names = lowerNamesCache.get(schema)
+  if (names === undefined) {
+    names = new Map(Object.keys(schema.properties).map((name) => [name.toLowerCase(), name]))
+    lowerNamesCache.set(schema, names)
+  }
+  return names
+}
+
+/** Renames keys to the schema's spelling and drops nulls of known fields; returns a new value. */
+export function normalizeFieldNames (schema: TSchema, value: unknown): unknown {
+  const objectSchema = objectSchemaOf(schema, value)
+  if (objectSchema !== undefined && isPlainObject(value)) {
+    const out: Record<string, unknown> = {}
+    for (const [key, fieldValue] of Object.entries(value)) {
+      const name = key in objectSchema.properties ? key : (lowerNames(objectSchema).get(key.toLowerCase()) ?? key)
+      const fieldSchema = objectSchema.properties[name]
+      if (fieldSchema === undefined) {
+        out[key] = fieldValue
+      } else if (fieldValue === null && !acceptsNull(fieldSchema)) {
+        delete out[name] // Go: null leaves the zero value
+      } else {
+        out[name] = normalizeFieldNames(fieldSchema, fieldValue)
+      }
+    }
+    return out
+  }
+  const valueSchema = recordValueSchemaOf(schema)
+  if (valueSchema !== undefined && isPlainObject(value)) {
+    const out: Record<string, unknown> = {}
+    for (const [key, entry] of Object.entries(value)) out[key] = normalizeFieldNames(valueSchema, entry)
+    return out
+  }
+  if (Array.isArray(value) && schema.items !== undefined) {
+    return value.map((item) => normalizeFieldNames(schema.items as TSchema, item))
+  }
+  return value
+}
+
+function acceptsNull (schema: TSchema): boolean {
+  return Array.isArray(schema.anyOf) && (schema.anyOf as TSchema[]).some((member) => member.type === 'null')
+}
+
+/**
+ * Fills every absent field that has a `default` with a copy of it, in the schema's order, with
+ * unknown fields after the known ones: the full form Tyk (<= 5.11) prints.
+ */
+export function completeFields (schema: TSchema, value: unknown): unknown {
+  const objectSchema = objectSchemaOf(schema, value)
+  if (objectSchema !== undefined && isPlainObject(value)) {
+    const out: Record<string, unknown> = {}
+    for (const [name, fieldSchema] of Object.entries(objectSchema.properties)) {
+      if (name in value) out[name] = completeFields(fieldSchema, value[name])
+      else if ('default' in fieldSchema) out[name] = structuredClone(fieldSchema.default)
+    }
+    for (const [key, fieldValue] of Object.entries(value)) {
+      if (!(key in objectSchema.properties)) out[key] = fieldValue
+    }
+    return out
+  }
+  const valueSchema = recordValueSchemaOf(schema)
+  if (valueSchema !== undefined && isPlainObject(value)) {
+    const out: Record<string, unknown> = {}
+    for (const [key, entry] of Object.entries(value)) out[key] = completeFields(valueSchema, entry)
+    return out
+  }
+  if (Array.isArray(value) && schema.items !== undefined) {
+    return value.map((item) => completeFields(schema.items as TSchema, item))
+  }
+  return value
+}

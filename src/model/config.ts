@@ -1,0 +1,73 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+/**
+ * The tyk.conf fields Gatehouse reads, with Tyk's JSON names (config/config.go). Every field has a
+ * default, so a missing file or field still gives a whole Config. Unknown fields are allowed and
+ * ignored: a real tyk.conf has dozens that Gatehouse does not use.
+ */
+const open = { additionalProperties: true } as const
+const str = (defaultValue = '') => Type.String({ default: defaultValue })
+const bool = (defaultValue = false) => Type.Boolean({ default: defaultValue })
+const port = (defaultValue: number) => Type.Integer({ minimum: 1, maximum: 65535, default: defaultValue })
+const count = (defaultValue = 0) => Type.Integer({ minimum: 0, default: defaultValue })
+
+export const PoliciesConfigSchema = Type.Object({
+  // Tyk treats '' like 'file': anything but service and rpc reads files (gateway/server.go).
+  policy_source: Type.Union([
+    Type.Literal(''), Type.Literal('file'), Type.Literal('service'), Type.Literal('rpc')
+  ], { default: 'file' }),
+  policy_record_name: str(),
+  policy_path: str(),
+  allow_explicit_policy_id: bool(true)
+}, { ...open, default: {} })
+
+export const StorageConfigSchema = Type.Object({
+  // 'embedded' is ours (SQLite under `path`); 'redis' keeps Tyk's fields below.
+  type: Type.Union([Type.Literal('embedded'), Type.Literal('redis')], { default: 'embedded' }),
+  path: str('./data'),
+  host: str('localhost'),
+  port: port(6379),
+  username: str(),
+  password: str(),
+  database: count(),
+  addrs: Type.Array(Type.String(), { default: [] }),
+  master_name: str(),
+  use_ssl: bool(),
+  optimisation_max_idle: Type.Optional(Type.Integer({ minimum: 0 })),
+  optimisation_max_active: Type.Optional(Type.Integer({ minimum: 0 })),
+  enable_cluster: bool(),
+  key_prefix: str('gatehouse:')
+}, { ...open, default: {} })
+
+export const ConfigSchema = Type.Object({
+  listen_address: str(),
+  listen_port: port(8080),
+  secret: str(),
+  app_path: str('./apps'),
+  policies: PoliciesConfigSchema,
+  // Gatehouse stores keys hashed unless told otherwise; Tyk's zero value is false.
+  hash_keys: bool(true),
+  // '' (Tyk's default) makes legacy org+id tokens, stored under their murmur32 hash
+  // (internal/crypto/hash.go). Gatehouse also keeps a sha256 check of each token, so murmur32
+  // collisions cannot make one key answer for another.
+  hash_key_function: Type.Union([
+    Type.Literal(''), Type.Literal('murmur32'), Type.Literal('murmur64'), Type.Literal('murmur128'), Type.Literal('sha256')
+  ], { default: '' }),
+  // With hash_keys on, Tyk lists keys on GET /tyk/keys only if this is true (gateway/api.go).
+  enable_hashed_keys_listing: bool(true),
+  allow_master_keys: bool(),
+  enforce_org_quotas: bool(),
+  min_token_length: count(),
+  health_check_endpoint_name: str('hello'),
+  readiness_check_endpoint_name: str('ready'),
+  // 0 serves the management API on listen_port, as in Tyk.
+  control_api_port: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  storage: StorageConfigSchema
+}, open)
+
+type DeepReadonly<T> = T extends ReadonlyArray<infer U>
+  ? ReadonlyArray<DeepReadonly<U>>
+  : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T
+
+/** The loaded configuration: validated once at start-up, then deeply frozen. */
+export type Config = DeepReadonly<Static<typeof ConfigSchema>>

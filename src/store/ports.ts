@@ -1,0 +1,26 @@
+import type { Session } from '../model/session.js'
+
+/**
+ * Where sessions live. The `id` is the storage name Tyk would use after `apikey-`: the token's
+ * hash when hashing is on, else the token itself. Adapters never see a raw key when hashing is on.
+ * Reads may answer synchronously (SQLite, memory) so the hot path awaits only real promises.
+ */
+export interface StoredKey {
+  readonly session: Session
+  /**
+   * sha256 of the token, or '' when unknown (a key imported by its hash). Tyk's legacy murmur32
+   * storage names collide easily; comparing this check tells two tokens with one name apart.
+   */
+  readonly tokenCheck: string
+}
+
+export interface Store {
+  getKey: (id: string) => StoredKey | undefined | Promise<StoredKey | undefined>
+  /** Resolves once the write is durable (committed and synced). */
+  putKey: (id: string, key: StoredKey) => Promise<void>
+  /** Resolves true when something was deleted. */
+  deleteSession: (id: string) => Promise<boolean>
+  /** Ids starting with `prefix` (all when empty), in id order. */
+  listSessionIds: (prefix: string) => string[] | Promise<string[]>
+  close: () => Promise<void>
+}

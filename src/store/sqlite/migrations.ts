@@ -1,0 +1,43 @@
+import type { Database } from 'better-sqlite3'
+
+/**
+ * Versioned schema changes, applied in order at start. PRAGMA user_version records how many
+ * ran. Never edit a shipped step: add a new one.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE keys (
+     id TEXT PRIMARY KEY,
+     org_id TEXT NOT NULL,
+     alias TEXT NOT NULL,
+     expires INTEGER NOT NULL,
+     session TEXT NOT NULL,
+     token_check TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX keys_by_org ON keys (org_id, id);
+   CREATE INDEX keys_by_alias ON keys (alias) WHERE alias <> '';
+   CREATE TABLE key_policies (
+     policy_id TEXT NOT NULL,
+     key_id TEXT NOT NULL,
+     PRIMARY KEY (policy_id, key_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX key_policies_by_key ON key_policies (key_id);
+   CREATE TABLE key_tags (
+     tag TEXT NOT NULL,
+     key_id TEXT NOT NULL,
+     PRIMARY KEY (tag, key_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX key_tags_by_key ON key_tags (key_id);`
+]
+
+export function migrate (db: Database): void {
+  const applied = db.pragma('user_version', { simple: true }) as number
+  if (applied > MIGRATIONS.length) {
+    throw new Error(`database schema version ${applied} is newer than this Gatehouse (${MIGRATIONS.length}); upgrade Gatehouse`)
+  }
+  for (let version = applied; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] ?? '')
+      db.pragma(`user_version = ${version + 1}`)
+    })()
+  }
+}

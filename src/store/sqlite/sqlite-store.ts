@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
+import type { Session } from '../../model/session.js'
+import type { Store, StoredKey } from '../ports.js'
+import { migrate } from './migrations.js'
+import { WriteBatcher } from './write-batcher.js'
+
+export interface SqliteStoreOptions {
+  /** Folder holding gatehouse.db; created if missing. ':memory:' for a throwaway database. */
+  readonly path: string
+}
+
+/** The embedded store: one SQLite file in WAL mode, writes group-committed with a full sync. */
+export class SqliteStore implements Store {
+  readonly db: Database
+  private readonly batcher: WriteBatcher
+  private readonly statements: {
+    readonly get: Statement<[string], { session: string, token_check: string }>
+    readonly upsert: Statement<[string, string, string, number, string, string]>
+    readonly delete: Statement<[string]>
+    readonly deletePolicies: Statement<[string]>
+    readonly deleteTags: Statement<[string]>
+    readonly insertPolicy: Statement<[string, string]>
+    readonly insertTag: Statement<[string, string]>
+    readonly listAll: Statement<[], { id: string }>
+    readonly listRange: Statement<[string, string], { id: string }>
+  }
+
+  constructor (options: SqliteStoreOptions) {
+    const file = options.path === ':memory:' ? ':memory:' : join(options.path, 'gatehouse.db')
+    if (file !== ':memory:') mkdirSync(options.path, { recursive: true })
+    this.db = new BetterSqlite3(file)
+    this.db.pragma('journal_mode = WAL')
+    // FULL: an acknowledged write survives power loss too, not only a process crash.
+    // Group commit (WriteBatcher) keeps the number of fsyncs low.
+    this.db.pragma('synchronous = FULL')
+    this.db.pragma('busy_timeout = 5000')
+    migrate(this.db)
+    this.statements = {
+      get: this.db.prepare('SELECT session, token_check FROM keys WHERE id = ?'),
+      upsert: this.db.prepare(`INSERT INTO keys (id, org_id, alias, expires, session, token_check) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, alias = excluded.alias,
+        expires = excluded.expires, session = excluded.session, token_check = excluded.token_check`),
+      delete: this.db.prepare('DELETE FROM keys WHERE id = ?'),
+      deletePolicies: this.db.prepare('DELETE FROM key_policies WHERE key_id = ?'),
+      deleteTags: this.db.prepare('DELETE FROM key_tags WHERE key_id = ?'),
+      insertPolicy: this.db.prepare('INSERT OR IGNORE INTO key_policies (policy_id, key_id) VALUES (?, ?)'),
+      insertTag: this.db.prepare('INSERT OR IGNORE INTO key_tags (tag, key_id) VALUES (?, ?)'),
+      listAll: this.db.prepare('SELECT id FROM keys ORDER BY id'),
+      // prefix match as a range, so the primary key index serves it
+      listRange: this.db.prepare('SELECT id FROM keys WHERE id >= ? AND id < ? ORDER BY id')
+    }
+    const runInTransaction = this.db.transaction((work: () => void) => { work() })
+    this.batcher = new WriteBatcher((work) => { runInTransaction(work) })
+  }
+
+  getKey (id: string): StoredKey | undefined {
+    const row = this.statements.get.get(id)
+    return row === undefined ? undefined : { session: JSON.parse(row.session) as Session, tokenCheck: row.token_check }
+  }
+
+  putKey (id: string, key: StoredKey): Promise<void> {
+    const { session } = key
+    const json = JSON.stringify(session)
+    return this.batcher.enqueue(() => {
+      const s = this.statements
+      s.upsert.run(id, session.org_id, session.alias, session.expires, json, key.tokenCheck)
+      s.deletePolicies.run(id)
+      s.deleteTags.run(id)
+      for (const policyId of policyIdsOf(session)) s.insertPolicy.run(policyId, id)
+      for (const tag of session.tags) s.insertTag.run(tag, id)
+    })
+  }
+
+  async deleteSession (id: string): Promise<boolean> {
+    let deleted = false
+    await this.batcher.enqueue(() => {
+      deleted = this.statements.delete.run(id).changes > 0
+      this.statements.deletePolicies.run(id)
+      this.statements.deleteTags.run(id)
+    })
+    return deleted
+  }
+
+  listSessionIds (prefix: string): string[] {
+    const rows = prefix === ''
+      ? this.statements.listAll.all()
+      : this.statements.listRange.all(prefix, prefix + '\u{10FFFF}')
+    return rows.map((row) => row.id)
+  }
+
+  async close (): Promise<void> {
+    this.batcher.flush()
+    this.db.close()
+  }
+}
+
+function policyIdsOf (session: Session): string[] {
+  if (session.apply_policies.length > 0) return session.apply_policies
+  return session.apply_policy_id === '' ? [] : [session.apply_policy_id]
+}
