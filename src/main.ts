@@ -2,9 +2,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import pino, { type Logger } from 'pino'
 import { buildAdminApp } from './admin/app.js'
+import { loadApiDefinitions } from './apis/load-api-definitions.js'
+import { mergePolicies } from './core/policy-merge.js'
+import { compileApi, type CompiledApi } from './gateway/compiled-api.js'
+import { Gateway } from './gateway/gateway.js'
+import { UpstreamProxy } from './gateway/proxy.js'
+import { ApiRouter } from './gateway/router.js'
 import type { Config } from './model/config.js'
+import type { Session } from './model/session.js'
+import { loadPolicyFiles } from './policies/load-policy-files.js'
+import { PolicyRegistry } from './policies/policy-registry.js'
 import { KeyNaming } from './sessions/key-naming.js'
 import { KeyService } from './sessions/key-service.js'
+import { SessionResolver } from './sessions/session-resolver.js'
+import { LocalBus } from './store/memory/local-bus.js'
 import { SqliteStore } from './store/sqlite/sqlite-store.js'
 import { GatehouseStartError } from './start-error.js'
 
@@ -24,6 +35,8 @@ export interface RunningGatehouse {
   readonly url: string
   readonly port: number
   readonly store: SqliteStore
+  /** Re-reads APIs and policies; resolves once the new set is live. */
+  reload: () => Promise<void>
   close: () => Promise<void>
 }
 
@@ -36,16 +49,49 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const logger = options.logger ?? pino({ name: 'gatehouse' })
   const clock = options.clock ?? Date.now
   const store = new SqliteStore({ path: config.storage.path })
+  const bus = new LocalBus()
   const naming = new KeyNaming({ hashKeys: config.hash_keys, hashKeyFunction: config.hash_key_function })
+  const policies = new PolicyRegistry()
+  const apis = new Map<string, CompiledApi>()
+  const lookupPolicy = policies.lookup.bind(policies)
+  const applyPolicies = (session: Session, apiOrgId?: string): Session => mergePolicies(session, lookupPolicy, apiOrgId)
+
   const keys = new KeyService({
     store,
+    bus,
     naming,
     clock,
     allowMasterKeys: config.allow_master_keys,
     minTokenLength: config.min_token_length,
     enableHashedKeysListing: config.enable_hashed_keys_listing,
-    applyPolicies: (session) => session
+    applyPolicies,
+    policyLookup: lookupPolicy,
+    apiOrgOf: (apiId) => apis.get(apiId)?.orgId
   })
+  const resolver = new SessionResolver({ store, naming, bus, applyPolicies })
+  const proxy = new UpstreamProxy({ headersTimeoutMs: 30_000, connectionsPerOrigin: 128, userAgent: `Gatehouse/${VERSION}` })
+  const gateway = new Gateway(new ApiRouter([]), { resolver, proxy, clock, minTokenLength: config.min_token_length })
+
+  // One reload at a time; callers that arrive meanwhile share the next one.
+  let reloading: Promise<void> = Promise.resolve()
+  const reload = (): Promise<void> => {
+    reloading = reloading.then(async () => {
+      try {
+        policies.replaceAll(await loadPolicyFiles({ policyRecordName: config.policies.policy_record_name, policyPath: config.policies.policy_path }, logger))
+      } catch (err) {
+        logger.error({ err }, 'policies not reloaded: keeping the previous set')
+      }
+      const compiled = (await loadApiDefinitions(config.app_path, logger)).map(compileApi)
+      apis.clear()
+      for (const api of compiled) apis.set(api.apiId, api)
+      gateway.replaceRouter(new ApiRouter(compiled))
+      await bus.publish({ kind: 'reload' })
+      logger.info({ apis: compiled.length, policies: policies.all().length }, 'APIs and policies loaded')
+    })
+    return reloading
+  }
+  await reload()
+
   const admin = await buildAdminApp({
     secret: config.secret,
     keys,
@@ -53,8 +99,8 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     version: VERSION,
     healthCheckName: config.health_check_endpoint_name,
     readinessCheckName: config.readiness_check_endpoint_name,
-    reload: async () => {},
-    reloadGroup: async () => {},
+    reload,
+    reloadGroup: reload,
     checkStore: async () => {
       try {
         store.db.prepare('SELECT 1').get()
@@ -71,8 +117,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
       admin.handle(req, res)
       return
     }
-    res.writeHead(404, { 'content-type': 'application/json' })
-    res.end('{"error":"Not found"}\n')
+    gateway.handle(req, res)
   })
   await listen(server, config.listen_port, config.listen_address)
   const { port } = server.address() as AddressInfo
@@ -82,9 +127,14 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     store,
+    reload,
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => { resolve() }))
-      server.closeAllConnections()
+      const closed = new Promise<void>((resolve) => server.close(() => { resolve() }))
+      server.closeIdleConnections()
+      // requests in flight get a moment to finish; then every connection goes
+      setTimeout(() => { server.closeAllConnections() }, 1000).unref()
+      await closed
+      await proxy.close()
       await admin.app.close()
       await store.close()
     }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import swagger from '@fastify/swagger'
 import { GatehouseError, type ErrorCode } from '../model/errors.js'
 import { errorBody, RouteNotFoundError, sendError, sendJson, sendRouteNotFound } from './reply.js'
@@ -37,11 +37,12 @@ export async function buildAdminApp (deps: AdminDeps): Promise<AdminApp> {
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
   const app = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    // request lines would log key ids from URLs: raw keys must never reach the log
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes ?? 2 * 1024 * 1024,
     exposeHeadRoutes: false,
     // key ids are checked by the key routes (1024 characters at most), not by the router's 414
-    maxParamLength: 16 * 1024,
+    routerOptions: { maxParamLength: 16 * 1024 },
     // Tyk strips trailing slashes before routing: /tyk/keys/ is /tyk/keys
     rewriteUrl: (req) => stripTrailingSlashes(req.url ?? '/'),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false } },

@@ -59,7 +59,8 @@ function keyIdOf (request: KeyRequest): string {
 }
 
 function addressOf (keyId: string, query: Query): KeyAddress {
-  return { segment: keyId, orgId: first(query, 'org_id'), hashed: first(query, 'hashed') !== '' }
+  const apiId = first(query, 'api_id')
+  return { segment: keyId, orgId: first(query, 'org_id'), hashed: first(query, 'hashed') !== '', ...(apiId === '' ? {} : { apiId }) }
 }
 
 export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, keys: KeyService): void {

@@ -42,6 +42,14 @@ export const errors = {
   KEY_HASH_COLLISION: { status: 409, message: 'A different key is already stored under this key hash; choose another key ID' },
   POLICY_INSTRUCTION_MALFORMED: { status: 400, message: 'Couldn\'t decode instruction' }, // api.go policyUpdateHandler
   KEY_WRITE_FAILED: { status: 500, message: 'Could not write key data' }, // api.go policyUpdateHandler
+  // --- data plane (gateway/handler_error.go and the middleware named) ---
+  AUTH_FIELD_MISSING: { status: 401, message: 'Authorization field missing' }, // mw_auth_key.go
+  ACCESS_DISALLOWED: { status: 403, message: 'Access to this API has been disallowed' }, // mw_auth_key.go, mw_access_rights.go
+  KEY_INACTIVE: { status: 403, message: 'Key is inactive, please renew' }, // mw_key_expired_check.go
+  KEY_EXPIRED: { status: 401, message: 'Key has expired, please renew' }, // mw_key_expired_check.go
+  UPSTREAM_TIMEOUT: { status: 504, message: 'Upstream service reached hard timeout.' }, // reverse_proxy.go
+  UPSTREAM_LOOKUP_FAILED: { status: 500, message: 'Upstream host lookup failed' }, // reverse_proxy.go
+  PROXY_FAILED: { status: 500, message: 'There was a problem proxying the request' }, // reverse_proxy.go
   // ours: the catch-all for bugs and broken I/O; the details go to the log only
   INTERNAL: { status: 500, message: 'Internal server error' }
 } as const satisfies Record<string, { readonly status: number, readonly message: string }>

@@ -1,19 +1,30 @@
 import { randomBytes } from 'node:crypto'
 import { sha256Hex } from '../core/hash.js'
 import { GatehouseError } from '../model/errors.js'
+import type { Policy } from '../model/policy.js'
 import type { Session } from '../model/session.js'
-import type { Store, StoredKey } from '../store/ports.js'
+import { policyIdsOf } from '../core/policy-merge.js'
+import type { Bus, Store, StoredKey } from '../store/ports.js'
 import type { KeyName, KeyNaming } from './key-naming.js'
 
 export interface KeyServiceOptions {
   readonly store: Store
+  /** Told of every key write and delete, so caches on every node drop the old session. */
+  readonly bus: Bus
   readonly naming: KeyNaming
   readonly allowMasterKeys: boolean
   /** Tyk treats 0 as 3: shorter custom ids could never authenticate. */
   readonly minTokenLength: number
   readonly enableHashedKeysListing: boolean
-  /** Applies the key's policies; throws GatehouseError-free Error with Tyk's reason on failure. */
-  readonly applyPolicies: (session: Session, nowMs: number) => Session
+  /**
+   * The effective session: the key merged with its policies, checked against the API's org when
+   * one is given. Throws an Error carrying Tyk's reason when the key must be refused.
+   */
+  readonly applyPolicies: (session: Session, apiOrgId?: string) => Session
+  /** A policy as a key of `orgId` sees it (for trial periods). */
+  readonly policyLookup: (orgId: string, id: string) => Policy | undefined
+  /** The org of a loaded API, undefined when no such API is loaded. */
+  readonly apiOrgOf: (apiId: string) => string | undefined
   readonly clock: () => number
 }
 
@@ -28,6 +39,8 @@ export interface KeyAddress {
   readonly segment: string
   readonly orgId: string
   readonly hashed: boolean
+  /** GET: the API whose org the policies are checked against (ignored when not loaded). */
+  readonly apiId?: string
 }
 
 /** The key operations of Tyk's management API (spec section 2), free of HTTP. */
@@ -39,18 +52,19 @@ export class KeyService {
     const { naming, store } = this.options
     const nowMs = this.options.clock()
     let session = stampCreated(input, nowMs)
-    if (session.hmac_enabled) session = { ...session, hmac_string: randomBytes(16).toString('hex') }
-    session = this.applyPoliciesOrFail(session, nowMs)
-    if (Object.keys(session.access_rights).length === 0 && !this.options.allowMasterKeys) {
+    if (session.hmac_enabled) session = { ...session, hmac_string: randomBytes(16).toString('base64') }
+    const effective = this.mergeOr(session, undefined, (reason) => new GatehouseError('KEY_CREATE_FAILED', { args: [reason] }))
+    if (Object.keys(effective.access_rights).length === 0 && !this.options.allowMasterKeys) {
       throw new GatehouseError('MASTER_KEY_REFUSED')
     }
-    session = resetQuotaWindow(session, nowMs)
+    this.checkApiOrgs(session, effective, (reason) => new GatehouseError('KEY_CREATE_FAILED', { args: [reason] }))
+    session = resetQuotaWindow(this.withTrialPeriod(session, nowMs), nowMs)
     let name = naming.fromToken(naming.newToken(session.org_id, ''))
     // With legacy murmur32 names a fresh random token can land on a taken name: draw again.
     for (let attempt = 0; attempt < 5 && await store.getKey(name.id) !== undefined; attempt++) {
       name = naming.fromToken(naming.newToken(session.org_id, ''))
     }
-    await store.putKey(name.id, { session, tokenCheck: name.tokenCheck })
+    await this.write(name.id, { session, tokenCheck: name.tokenCheck })
     return withHash(name, 'added', naming.hashKeys)
   }
 
@@ -62,13 +76,14 @@ export class KeyService {
     if (keyId !== '' && keyId.length < minLength) {
       throw new GatehouseError('KEY_ID_TOO_SHORT', { args: [keyId.length, minLength] })
     }
-    let session = this.applyPoliciesLeniently(stampCreated(input, nowMs), nowMs)
+    let session = stampCreated(input, nowMs)
     // A past expiry is dropped on import: there is no previous value, so the key never expires.
     if (session.expires > 1 && session.expires * 1000 < nowMs) session = { ...session, expires: 0 }
     const token = naming.newToken(session.org_id, keyId)
     const name = flags.hashed ? naming.fromHash(token) : naming.fromToken(token)
     const existing = await store.getKey(name.id)
     assertSameToken(existing, name)
+    if (existing === undefined) session = this.withTrialPeriod(session, nowMs)
     session = hashBasicAuthPassword(session, undefined)
     await this.save(name, session, flags.suppressReset, nowMs)
     const result = withHash(name, 'added', naming.hashKeys || flags.hashed)
@@ -83,8 +98,7 @@ export class KeyService {
     if (found === undefined) throw new GatehouseError('KEY_NOT_FOUND_ON_UPDATE')
     const [name, stored] = found
     const previous = stored.session
-    let session = this.applyPoliciesLeniently(input, nowMs)
-    session = { ...session, date_created: previous.date_created }
+    let session: Session = { ...input, date_created: previous.date_created }
     if (flags.suppressReset) {
       session = { ...session, quota_renews: previous.quota_renews, last_updated: previous.last_updated }
     }
@@ -99,7 +113,7 @@ export class KeyService {
     if (address.hashed && !this.options.naming.hashKeys) throw new GatehouseError('HASHED_LOOKUP_DISABLED')
     const found = await this.find(address)
     if (found === undefined) throw new GatehouseError('KEY_NOT_FOUND')
-    const session = this.applyPoliciesLeniently(found[1].session, this.options.clock())
+    const session = this.applyPoliciesLeniently(found[1].session, address.apiId === undefined ? undefined : this.options.apiOrgOf(address.apiId))
     return { ...session, basic_auth_data: { ...session.basic_auth_data, password: '' } }
   }
 
@@ -109,6 +123,7 @@ export class KeyService {
     if (found === undefined) throw new GatehouseError('KEY_NOT_FOUND_ON_DELETE')
     const deleted = await this.options.store.deleteSession(found[0].id)
     if (!deleted) throw new GatehouseError('KEY_REMOVE_FAILED')
+    await this.options.bus.publish({ kind: 'key', id: found[0].id })
     return { key: found[0].name, action: 'deleted' }
   }
 
@@ -127,8 +142,7 @@ export class KeyService {
 
   /** POST /tyk/keys/preview: what the session becomes, nothing stored. */
   preview (input: Session): Session {
-    const nowMs = this.options.clock()
-    return this.applyPoliciesLeniently(stampCreated(input, nowMs), nowMs)
+    return this.applyPoliciesLeniently(stampCreated(input, this.options.clock()), undefined)
   }
 
   /** POST /tyk/keys/policy/{keyHash}: replace the policy list of a key addressed by storage id. */
@@ -143,7 +157,7 @@ export class KeyService {
       apply_policies: [...policyIds]
     }
     try {
-      await store.putKey(id, { ...stored, session })
+      await this.write(id, { ...stored, session })
     } catch (err) {
       throw new GatehouseError('KEY_WRITE_FAILED', { cause: err })
     }
@@ -173,28 +187,59 @@ export class KeyService {
   /** doAddOrUpdate (spec 2.6.1): master-key rule, quota window, then a durable write. */
   private async save (name: KeyName, input: Session, suppressReset: boolean, nowMs: number): Promise<void> {
     let session = suppressReset ? input : { ...input, last_updated: unixSeconds(nowMs) }
-    if (Object.keys(session.access_rights).length === 0 && !this.options.allowMasterKeys) {
-      throw new GatehouseError('KEY_SECURITY_SETTINGS')
-    }
+    const refuse = (): GatehouseError => new GatehouseError('KEY_SECURITY_SETTINGS')
+    const effective = this.applyPoliciesLeniently(session, undefined)
+    if (Object.keys(effective.access_rights).length === 0 && !this.options.allowMasterKeys) throw refuse()
+    this.checkApiOrgs(session, effective, refuse)
     if (!suppressReset) session = resetQuotaWindow(session, nowMs)
-    await this.options.store.putKey(name.id, { session, tokenCheck: name.tokenCheck })
+    await this.write(name.id, { session, tokenCheck: name.tokenCheck })
   }
 
-  private applyPoliciesOrFail (session: Session, nowMs: number): Session {
+  /** A durable write, then the news, so no node serves the old session afterwards. */
+  private async write (id: string, key: StoredKey): Promise<void> {
+    await this.options.store.putKey(id, key)
+    await this.options.bus.publish({ kind: 'key', id })
+  }
+
+  private mergeOr (session: Session, apiOrgId: string | undefined, refuse: (reason: string) => GatehouseError): Session {
     try {
-      return this.options.applyPolicies(session, nowMs)
+      return this.options.applyPolicies(session, apiOrgId)
     } catch (err) {
-      throw new GatehouseError('KEY_CREATE_FAILED', { args: [err instanceof Error ? err.message : String(err)] })
+      throw refuse(err instanceof Error ? err.message : String(err))
     }
   }
 
   /** Tyk's first, context-free merge on add/update ignores errors (spec 2.5 step 3). */
-  private applyPoliciesLeniently (session: Session, nowMs: number): Session {
+  private applyPoliciesLeniently (session: Session, apiOrgId: string | undefined): Session {
     try {
-      return this.options.applyPolicies(session, nowMs)
+      return this.options.applyPolicies(session, apiOrgId)
     } catch {
       return session
     }
+  }
+
+  /**
+   * Tyk saves a key once per API it grants, re-merging with that API's org: a policy of another
+   * org than a loaded API's refuses the whole write (spec 2.4 step 8, 2.14 rule 4).
+   */
+  private checkApiOrgs (session: Session, effective: Session, refuse: (reason: string) => GatehouseError): void {
+    for (const apiId of Object.keys(effective.access_rights)) {
+      const apiOrgId = this.options.apiOrgOf(apiId)
+      if (apiOrgId !== undefined) this.mergeOr(session, apiOrgId, refuse)
+    }
+  }
+
+  /** Trial keys (spec 2.6.6): a new key of a policy with key_expires_in expires that much later. */
+  private withTrialPeriod (session: Session, nowMs: number): Session {
+    let out = session
+    for (const id of policyIdsOf(session)) {
+      const policy = this.options.policyLookup(session.org_id, id)
+      if (policy === undefined) continue
+      if (policy.key_expires_in > 0) out = { ...out, expires: Math.floor(nowMs / 1000) + policy.key_expires_in }
+      if (policy.post_expiry_action !== '') out = { ...out, post_expiry_action: policy.post_expiry_action }
+      if (policy.post_expiry_grace_period !== 0) out = { ...out, post_expiry_grace_period: policy.post_expiry_grace_period }
+    }
+    return out
   }
 
   private async idsOfOrgPrefix (filter: string): Promise<string[]> {

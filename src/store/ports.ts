@@ -24,3 +24,14 @@ export interface Store {
   listSessionIds: (prefix: string) => string[] | Promise<string[]>
   close: () => Promise<void>
 }
+
+/** What changed, so every node drops exactly the cached state it affects. */
+export type ChangeEvent =
+  | { readonly kind: 'key', readonly id: string }
+  | { readonly kind: 'reload' }
+
+/** Tells every node (this one included) what changed. Local in one process, pub/sub in a cluster. */
+export interface Bus {
+  publish: (event: ChangeEvent) => Promise<void>
+  subscribe: (listener: (event: ChangeEvent) => void) => void
+}

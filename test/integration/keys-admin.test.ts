@@ -383,7 +383,7 @@ test('POST /tyk/keys/preview applies nothing to storage', async (t) => {
 
 test('POST /tyk/keys/policy/{hash} replaces the policy list; GET shows it', async (t) => {
   const gh = await gatehouse(t)
-  const a = (await gh.admin('POST', '/tyk/keys/create', { access_rights: access('a'), apply_policy_id: 'old' })).json as { key: string, key_hash: string }
+  const a = (await gh.admin('POST', '/tyk/keys/create', { access_rights: access('a') })).json as { key: string, key_hash: string }
   const res = await gh.admin('POST', `/tyk/keys/policy/${a.key_hash}`, { policy: 'p3', apply_policies: ['p1', 'p2'] })
   assert.deepEqual(res.json, { key: a.key_hash, status: 'ok', action: 'updated' })
   assert.deepEqual((await gh.admin('GET', `/tyk/keys/policy/${a.key_hash}`)).json, { key: a.key_hash, apply_policies: ['p1', 'p2', 'p3'], apply_policy_id: '' })

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
 import type { Session } from '../../model/session.js'
+import { policyIdsOf } from '../../core/policy-merge.js'
 import type { Store, StoredKey } from '../ports.js'
 import { migrate } from './migrations.js'
 import { WriteBatcher } from './write-batcher.js'
@@ -94,9 +95,4 @@ export class SqliteStore implements Store {
     this.batcher.flush()
     this.db.close()
   }
-}
-
-function policyIdsOf (session: Session): string[] {
-  if (session.apply_policies.length > 0) return session.apply_policies
-  return session.apply_policy_id === '' ? [] : [session.apply_policy_id]
 }

@@ -1,0 +1,69 @@
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { deduplicateListenPaths } from '../core/listen-paths.js'
+import { parseApiDefinition } from '../core/parse-api-definition.js'
+import type { ApiDefinition } from '../model/api-definition.js'
+
+export interface WarnLog {
+  warn: (obj: object, msg: string) => void
+}
+
+/**
+ * Every `*.json` directly inside `appPath`, in file-name order. A bad file is skipped with one
+ * warning naming it and never takes the others down; a missing folder is no APIs.
+ */
+export async function loadApiDefinitions (appPath: string, log: WarnLog): Promise<ApiDefinition[]> {
+  let names: string[]
+  try {
+    names = (await readdir(appPath)).filter((name) => name.endsWith('.json')).sort()
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      log.warn({ appPath }, `app_path ${appPath} does not exist: no APIs loaded`)
+      return []
+    }
+    throw err
+  }
+  const apis: ApiDefinition[] = []
+  const ids = new Set<string>()
+  for (const name of names) {
+    const file = join(appPath, name)
+    let value: unknown
+    try {
+      value = JSON.parse(await readFile(file, 'utf8'))
+    } catch (err) {
+      log.warn({ file }, `API definition ${file} skipped: ${(err as Error).message}`)
+      continue
+    }
+    const parsed = parseApiDefinition(value)
+    if (!parsed.ok) {
+      log.warn({ file }, `API definition ${file} skipped: ${parsed.problem}`)
+      continue
+    }
+    const problem = checkUsable(parsed.api, ids)
+    if (problem !== undefined) {
+      log.warn({ file }, `API definition ${file} skipped: ${problem}`)
+      continue
+    }
+    ids.add(parsed.api.api_id)
+    apis.push(parsed.api)
+  }
+  const paths = deduplicateListenPaths(apis.map((api) => api.proxy.listen_path))
+  return apis.map((api, i) => {
+    const listenPath = paths[i] ?? api.proxy.listen_path
+    if (listenPath === api.proxy.listen_path) return api
+    log.warn({ apiId: api.api_id }, `API ${api.api_id}: listen path ${api.proxy.listen_path} is taken, serving it at ${listenPath}`)
+    return { ...api, proxy: { ...api.proxy, listen_path: listenPath } }
+  })
+}
+
+function checkUsable (api: ApiDefinition, ids: ReadonlySet<string>): string | undefined {
+  if (api.api_id === '') return 'it has no api_id'
+  if (ids.has(api.api_id)) return `api_id ${api.api_id} is already loaded from another file`
+  try {
+    const url = new URL(api.proxy.target_url)
+    if (!['http:', 'https:', 'ws:', 'wss:', 'h2c:'].includes(url.protocol)) return `proxy.target_url ${api.proxy.target_url} is not http(s)`
+  } catch {
+    return `proxy.target_url ${api.proxy.target_url} is not a URL`
+  }
+  return undefined
+}

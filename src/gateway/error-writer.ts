@@ -1,0 +1,32 @@
+import type { ServerResponse } from 'node:http'
+import { errors, type ErrorCode } from '../model/errors.js'
+
+/**
+ * Tyk's templates/error.json rendered once per code at start-up: `{\n    "error": "…"\n}` with no
+ * trailing newline, plus `X-Generator: tyk.io` (gateway/handler_error.go).
+ */
+const BODIES = new Map<ErrorCode, Buffer>(
+  (Object.keys(errors) as ErrorCode[]).map((code) => [code, Buffer.from(`{\n    "error": ${JSON.stringify(errors[code].message)}\n}`)])
+)
+const HEADERS_BY_CODE = new Map<ErrorCode, Record<string, string>>(
+  [...BODIES].map(([code, body]) => [code, { 'content-type': 'application/json', 'content-length': String(body.length), 'x-generator': 'tyk.io' }])
+)
+
+export function writeGatewayError (res: ServerResponse, code: ErrorCode, extraHeaders?: Record<string, string>): void {
+  const body = BODIES.get(code)
+  const headers = HEADERS_BY_CODE.get(code)
+  if (body === undefined || headers === undefined || res.headersSent) {
+    res.destroy()
+    return
+  }
+  res.writeHead(errors[code].status, extraHeaders === undefined ? headers : { ...headers, ...extraHeaders })
+  res.end(body)
+}
+
+const NOT_FOUND = Buffer.from('Not Found')
+
+/** No API matches the path: the router's plain-text 404, not JSON (gateway/proxy_muxer.go). */
+export function writeRouteNotFound (res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(NOT_FOUND.length) })
+  res.end(NOT_FOUND)
+}

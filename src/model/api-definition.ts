@@ -1,0 +1,86 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+/**
+ * Tyk's classic API definition (apidef/api_definitions.go): the fields Gatehouse acts on, with
+ * Tyk's zero values. Everything else a real definition carries is kept as it is.
+ */
+const open = { additionalProperties: true } as const
+const str = (value = '') => Type.String({ default: value })
+const bool = (value = false) => Type.Boolean({ default: value })
+
+export const AuthConfigSchema = Type.Object({
+  auth_header_name: Type.Optional(str('Authorization')),
+  use_param: Type.Optional(bool()),
+  param_name: Type.Optional(str()),
+  use_cookie: Type.Optional(bool()),
+  cookie_name: Type.Optional(str()),
+  disable_header: Type.Optional(bool())
+}, { ...open, default: {} })
+
+export const VersionInfoSchema = Type.Object({
+  name: Type.Optional(str()),
+  // "YYYY-MM-DD HH:MM" (UTC), '' or '-1' for never
+  expires: Type.Optional(str()),
+  paths: Type.Optional(Type.Unknown()),
+  use_extended_paths: Type.Optional(bool()),
+  extended_paths: Type.Optional(Type.Unknown()),
+  global_headers: Type.Optional(Type.Unknown()),
+  override_target: Type.Optional(str())
+}, open)
+
+export const ApiDefinitionSchema = Type.Object({
+  name: Type.Optional(str()),
+  slug: Type.Optional(str()),
+  api_id: Type.Optional(str()),
+  org_id: Type.Optional(str()),
+  active: Type.Optional(bool()),
+  use_keyless: Type.Optional(bool()),
+  use_basic_auth: Type.Optional(bool()),
+  use_standard_auth: Type.Optional(bool()),
+  enable_jwt: Type.Optional(bool()),
+  use_oauth2: Type.Optional(bool()),
+  enable_signature_checking: Type.Optional(bool()),
+  auth: Type.Optional(AuthConfigSchema),
+  auth_configs: Type.Optional(Type.Record(Type.String(), AuthConfigSchema, { default: {} })),
+  strip_auth_data: Type.Optional(bool()),
+  definition: Type.Optional(Type.Object({
+    location: Type.Optional(str('header')),
+    key: Type.Optional(str('x-api-version')),
+    strip_path: Type.Optional(bool()),
+    strip_versioning_data: Type.Optional(bool()),
+    fallback_to_default: Type.Optional(bool())
+  }, { ...open, default: {} })),
+  version_data: Type.Optional(Type.Object({
+    not_versioned: Type.Optional(bool(true)),
+    default_version: Type.Optional(str()),
+    versions: Type.Optional(Type.Record(Type.String(), VersionInfoSchema, { default: {} }))
+  }, { ...open, default: {} })),
+  proxy: Type.Object({
+    listen_path: Type.String({ minLength: 1 }),
+    target_url: Type.String({ minLength: 1 }),
+    strip_listen_path: Type.Optional(bool()),
+    preserve_host_header: Type.Optional(bool()),
+    disable_strip_slash: Type.Optional(bool()),
+    enable_load_balancing: Type.Optional(bool()),
+    target_list: Type.Optional(Type.Array(Type.String(), { default: [] }))
+  }, open),
+  global_rate_limit: Type.Optional(Type.Object({ rate: Type.Optional(Type.Number({ default: 0 })), per: Type.Optional(Type.Number({ default: 0 })) }, { ...open, default: {} })),
+  disable_rate_limit: Type.Optional(bool()),
+  disable_quota: Type.Optional(bool()),
+  session_lifetime: Type.Optional(Type.Integer({ default: 0 })),
+  session_lifetime_respects_key_expiration: Type.Optional(bool()),
+  dont_set_quota_on_create: Type.Optional(bool()),
+  enable_detailed_recording: Type.Optional(bool()),
+  do_not_track: Type.Optional(bool()),
+  tags: Type.Optional(Type.Array(Type.String(), { default: [] })),
+  domain: Type.Optional(str()),
+  config_data: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { default: {} }))
+}, { ...open, description: 'Tyk classic API definition' })
+
+type Deep<T> = T extends ReadonlyArray<infer U> ? Array<Deep<U>> : T extends object ? { [K in keyof T]-?: Deep<T[K]> } : T
+
+/** A definition with every field above present (defaults filled). */
+export type ApiDefinition = Deep<Omit<Static<typeof ApiDefinitionSchema>, 'config_data' | 'version_data'>> & {
+  config_data: Record<string, unknown>
+  version_data: { not_versioned: boolean, default_version: string, versions: Record<string, Static<typeof VersionInfoSchema>> }
+}
