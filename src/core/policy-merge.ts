@@ -58,6 +58,7 @@ export function policyIdsOf (session: Pick<Session, 'apply_policies' | 'apply_po
  */
 export function mergePolicies (key: Session, lookup: PolicyLookup, apiOrgId?: string): Session {
   const ids = policyIdsOf(key)
+  if (ids.length === 0) return withOwnCounters(key)
   const root: Root = structuredClone(key)
   const lookupOrg = key.org_id !== '' ? key.org_id : (apiOrgId ?? '')
   clearRoot(root, ids, (id) => lookup(lookupOrg, id))
@@ -89,17 +90,23 @@ export function mergePolicies (key: Session, lookup: PolicyLookup, apiOrgId?: st
   }
   root.is_inactive = inactive
   root.tags = [...new Set([...tags, ...root.tags])]
-  if (ids.length === 0) {
-    for (const [apiId, right] of Object.entries(root.access_rights)) {
-      if (right.limit !== undefined && !isEmptyLimit(right.limit)) root.access_rights[apiId] = { ...right, allowance_scope: apiId }
-    }
-    return root
-  }
   finalise(rights, state, root)
   if (Object.keys(root.access_rights).length === 0 || state.acl.size === 0) {
     throw new PolicyMergeError('key has no valid policies to be applied')
   }
   return root
+}
+
+/** A key without policies stands as it is; an access right with its own limit counts on its own. */
+function withOwnCounters (key: Session): Session {
+  let rights: Record<string, AccessDefinition> | undefined
+  for (const [apiId, right] of Object.entries(key.access_rights)) {
+    if (right.limit !== undefined && !isEmptyLimit(right.limit) && right.allowance_scope !== apiId) {
+      rights ??= { ...key.access_rights }
+      rights[apiId] = { ...right, allowance_scope: apiId }
+    }
+  }
+  return rights === undefined ? { ...key } : { ...key, access_rights: rights }
 }
 
 function usesPartitions (policy: Policy): boolean {

@@ -1,5 +1,6 @@
 import { hashToken, sha256Hex } from '../core/hash.js'
 import { generateToken, orgOfToken } from '../core/token.js'
+import type { StoredKey } from '../store/ports.js'
 
 export interface KeyNamingOptions {
   readonly hashKeys: boolean
@@ -13,8 +14,8 @@ export interface KeyName {
   readonly name: string
   /** The storage id: hash(token) with hashing on, else the token. */
   readonly id: string
-  /** sha256(token), '' when the token is unknown (addressed by hash). */
-  readonly tokenCheck: string
+  /** The token, undefined when the key was addressed by its hash. */
+  readonly token: string | undefined
 }
 
 /** Tyk's rules for turning key ids, tokens and hashes into storage names (spec 1.6, 1.7, 2.12). */
@@ -29,16 +30,26 @@ export class KeyNaming {
   }
 
   fromToken (token: string): KeyName {
-    return {
-      name: token,
-      id: this.options.hashKeys ? hashToken(token) : token,
-      tokenCheck: this.options.hashKeys ? sha256Hex(token) : ''
-    }
+    return { name: token, id: this.options.hashKeys ? hashToken(token) : token, token }
+  }
+
+  /**
+   * What we store beside a hashed key to tell its token from another with the same (weak)
+   * hash: sha256 of the token; '' when the token is unknown or keys are stored in clear.
+   */
+  tokenCheckOf (name: KeyName): string {
+    return this.options.hashKeys && name.token !== undefined ? sha256Hex(name.token) : ''
+  }
+
+  /** Whether a stored key belongs to this name. Computed only when the store holds a check. */
+  belongsTo (stored: StoredKey, name: KeyName): boolean {
+    if (stored.tokenCheck === '' || name.token === undefined || !this.options.hashKeys) return true
+    return stored.tokenCheck === sha256Hex(name.token)
   }
 
   /** The path segment is the storage id itself (`?hashed=...`). */
   fromHash (hash: string): KeyName {
-    return { name: hash, id: hash, tokenCheck: '' }
+    return { name: hash, id: hash, token: undefined }
   }
 
   /**

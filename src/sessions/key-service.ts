@@ -64,7 +64,7 @@ export class KeyService {
     for (let attempt = 0; attempt < 5 && await store.getKey(name.id) !== undefined; attempt++) {
       name = naming.fromToken(naming.newToken(session.org_id, ''))
     }
-    await this.write(name.id, { session, tokenCheck: name.tokenCheck })
+    await this.write(name.id, { session, tokenCheck: naming.tokenCheckOf(name) })
     return withHash(name, 'added', naming.hashKeys)
   }
 
@@ -82,10 +82,11 @@ export class KeyService {
     const token = naming.newToken(session.org_id, keyId)
     const name = flags.hashed ? naming.fromHash(token) : naming.fromToken(token)
     const existing = await store.getKey(name.id)
-    assertSameToken(existing, name)
+    // A legacy murmur32 name taken by another token must not be overwritten by this one.
+    if (existing !== undefined && !naming.belongsTo(existing, name)) throw new GatehouseError('KEY_HASH_COLLISION')
     if (existing === undefined) session = this.withTrialPeriod(session, nowMs)
     session = hashBasicAuthPassword(session, undefined)
-    await this.save(name, session, flags.suppressReset, nowMs)
+    await this.save(name, naming.tokenCheckOf(name), session, flags.suppressReset, nowMs)
     const result = withHash(name, 'added', naming.hashKeys || flags.hashed)
     // Tyk hides a basic-auth user's token: only the hash identifies it.
     return session.basic_auth_data.password !== '' && result.key_hash !== undefined ? { ...result, key: '' } : result
@@ -104,7 +105,7 @@ export class KeyService {
     }
     if (session.expires > 1 && session.expires * 1000 < nowMs) session = { ...session, expires: previous.expires }
     session = hashBasicAuthPassword(session, previous)
-    await this.save({ ...name, tokenCheck: stored.tokenCheck === '' ? name.tokenCheck : stored.tokenCheck }, session, flags.suppressReset, nowMs)
+    await this.save(name, stored.tokenCheck === '' ? this.options.naming.tokenCheckOf(name) : stored.tokenCheck, session, flags.suppressReset, nowMs)
     return { key: name.name, action: 'modified' }
   }
 
@@ -177,7 +178,7 @@ export class KeyService {
     const candidates = address.hashed ? [naming.fromHash(address.segment)] : naming.candidates(address.segment, address.orgId)
     for (const candidate of candidates) {
       const stored = await store.getKey(candidate.id)
-      if (stored !== undefined && (stored.tokenCheck === '' || candidate.tokenCheck === '' || stored.tokenCheck === candidate.tokenCheck)) {
+      if (stored !== undefined && naming.belongsTo(stored, candidate)) {
         return [candidate, stored]
       }
     }
@@ -185,14 +186,14 @@ export class KeyService {
   }
 
   /** doAddOrUpdate (spec 2.6.1): master-key rule, quota window, then a durable write. */
-  private async save (name: KeyName, input: Session, suppressReset: boolean, nowMs: number): Promise<void> {
+  private async save (name: KeyName, tokenCheck: string, input: Session, suppressReset: boolean, nowMs: number): Promise<void> {
     let session = suppressReset ? input : { ...input, last_updated: unixSeconds(nowMs) }
     const refuse = (): GatehouseError => new GatehouseError('KEY_SECURITY_SETTINGS')
     const effective = this.applyPoliciesLeniently(session, undefined)
     if (Object.keys(effective.access_rights).length === 0 && !this.options.allowMasterKeys) throw refuse()
     this.checkApiOrgs(session, effective, refuse)
     if (!suppressReset) session = resetQuotaWindow(session, nowMs)
-    await this.write(name.id, { session, tokenCheck: name.tokenCheck })
+    await this.write(name.id, { session, tokenCheck })
   }
 
   /** A durable write, then the news, so no node serves the old session afterwards. */
@@ -280,12 +281,6 @@ function resetQuotaWindow (session: Session, nowMs: number): Session {
 
 function withHash (name: KeyName, action: ModifyResult['action'], hashed: boolean): ModifyResult {
   return hashed ? { key: name.name, action, key_hash: name.id } : { key: name.name, action }
-}
-
-/** A legacy murmur32 name taken by another token must not be overwritten by this one. */
-function assertSameToken (existing: StoredKey | undefined, name: KeyName): void {
-  if (existing === undefined || existing.tokenCheck === '' || name.tokenCheck === '') return
-  if (existing.tokenCheck !== name.tokenCheck) throw new GatehouseError('KEY_HASH_COLLISION')
 }
 
 /**

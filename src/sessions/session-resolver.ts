@@ -1,3 +1,4 @@
+import { deepFreeze } from '../core/deep-freeze.js'
 import type { Session } from '../model/session.js'
 import type { Bus, Store } from '../store/ports.js'
 import type { KeyNaming } from './key-naming.js'
@@ -65,7 +66,7 @@ export class SessionResolver {
     for (const candidate of naming.candidates(token, apiOrgId)) {
       const stored = await store.getKey(candidate.id)
       if (stored === undefined) continue
-      if (stored.tokenCheck !== '' && stored.tokenCheck !== candidate.tokenCheck) continue
+      if (!naming.belongsTo(stored, candidate)) continue
       let session: Session
       try {
         session = this.options.applyPolicies(stored.session, apiOrgId)
@@ -115,12 +116,4 @@ export class SessionResolver {
       this.cache.delete(orgId)
     }
   }
-}
-
-function deepFreeze<T> (value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const child of Object.values(value)) deepFreeze(child)
-  }
-  return value
 }

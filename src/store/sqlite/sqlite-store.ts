@@ -2,20 +2,33 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
 import type { Session } from '../../model/session.js'
+import { deepFreeze } from '../../core/deep-freeze.js'
 import { policyIdsOf } from '../../core/policy-merge.js'
 import type { Store, StoredKey } from '../ports.js'
+import { Checkpointer } from './checkpointer.js'
 import { migrate } from './migrations.js'
 import { WriteBatcher } from './write-batcher.js'
 
 export interface SqliteStoreOptions {
   /** Folder holding gatehouse.db; created if missing. ':memory:' for a throwaway database. */
   readonly path: string
+  /** Parsed keys kept in memory (0 turns the cache off). */
+  readonly cachedKeys?: number
+  /** Told when a background WAL checkpoint fails. */
+  readonly onCheckpointError?: (message: string) => void
 }
 
 /** The embedded store: one SQLite file in WAL mode, writes group-committed with a full sync. */
 export class SqliteStore implements Store {
   readonly db: Database
   private readonly batcher: WriteBatcher
+  /**
+   * Parsed keys by id, most recent last. This process is the only writer of its database, so
+   * updating the entry on every write keeps it exact; a read hit skips SQL and JSON.parse.
+   */
+  private readonly cache = new Map<string, StoredKey>()
+  private readonly cachedKeys: number
+  private readonly checkpointer: Checkpointer | undefined
   private readonly statements: {
     readonly get: Statement<[string], { session: string, token_check: string }>
     readonly upsert: Statement<[string, string, string, number, string, string]>
@@ -29,6 +42,7 @@ export class SqliteStore implements Store {
   }
 
   constructor (options: SqliteStoreOptions) {
+    this.cachedKeys = options.cachedKeys ?? 50_000
     const file = options.path === ':memory:' ? ':memory:' : join(options.path, 'gatehouse.db')
     if (file !== ':memory:') mkdirSync(options.path, { recursive: true })
     this.db = new BetterSqlite3(file)
@@ -38,6 +52,11 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = FULL')
     this.db.pragma('busy_timeout = 5000')
     migrate(this.db)
+    if (file !== ':memory:') {
+      // Checkpoints run on a worker; the commit-time one stays as a safety valve at ~40 MB.
+      this.db.pragma('wal_autocheckpoint = 10000')
+      this.checkpointer = new Checkpointer(file, 1000, options.onCheckpointError ?? (() => {}))
+    }
     this.statements = {
       get: this.db.prepare('SELECT session, token_check FROM keys WHERE id = ?'),
       upsert: this.db.prepare(`INSERT INTO keys (id, org_id, alias, expires, session, token_check) VALUES (?, ?, ?, ?, ?, ?)
@@ -57,14 +76,29 @@ export class SqliteStore implements Store {
   }
 
   getKey (id: string): StoredKey | undefined {
+    const cached = this.cache.get(id)
+    if (cached !== undefined) return cached
     const row = this.statements.get.get(id)
-    return row === undefined ? undefined : { session: JSON.parse(row.session) as Session, tokenCheck: row.token_check }
+    if (row === undefined) return undefined
+    const key: StoredKey = deepFreeze({ session: JSON.parse(row.session) as Session, tokenCheck: row.token_check })
+    this.remember(id, key)
+    return key
+  }
+
+  private remember (id: string, key: StoredKey): void {
+    if (this.cachedKeys === 0) return
+    if (this.cache.size >= this.cachedKeys) {
+      const oldest = this.cache.keys().next()
+      if (oldest.done !== true) this.cache.delete(oldest.value)
+    }
+    this.cache.set(id, key)
   }
 
   putKey (id: string, key: StoredKey): Promise<void> {
     const { session } = key
     const json = JSON.stringify(session)
     return this.batcher.enqueue(() => {
+      this.cache.delete(id) // the next read parses what was committed
       const s = this.statements
       s.upsert.run(id, session.org_id, session.alias, session.expires, json, key.tokenCheck)
       s.deletePolicies.run(id)
@@ -77,6 +111,7 @@ export class SqliteStore implements Store {
   async deleteSession (id: string): Promise<boolean> {
     let deleted = false
     await this.batcher.enqueue(() => {
+      this.cache.delete(id)
       deleted = this.statements.delete.run(id).changes > 0
       this.statements.deletePolicies.run(id)
       this.statements.deleteTags.run(id)
@@ -93,6 +128,7 @@ export class SqliteStore implements Store {
 
   async close (): Promise<void> {
     this.batcher.flush()
+    await this.checkpointer?.close()
     this.db.close()
   }
 }
