@@ -12,10 +12,18 @@ import type { Config } from './model/config.js'
 import type { Session } from './model/session.js'
 import { loadPolicyFiles } from './policies/load-policy-files.js'
 import { PolicyRegistry } from './policies/policy-registry.js'
+import { PolicyService } from './policies/policy-service.js'
+import { ApiService } from './apis/api-service.js'
+import type { ApiDefinition } from './model/api-definition.js'
 import { KeyNaming } from './sessions/key-naming.js'
 import { KeyService } from './sessions/key-service.js'
+import { OrgService } from './sessions/org-service.js'
+import { OrgSessions } from './sessions/org-sessions.js'
 import { SessionResolver } from './sessions/session-resolver.js'
 import { LocalBus } from './store/memory/local-bus.js'
+import { ApiFolder } from './store/files/api-folder.js'
+import { PolicyFolder } from './store/files/policy-folder.js'
+import { PolicyTable } from './store/sqlite/policy-table.js'
 import { SqliteStore } from './store/sqlite/sqlite-store.js'
 import { GatehouseStartError } from './start-error.js'
 
@@ -53,6 +61,12 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const naming = new KeyNaming({ hashKeys: config.hash_keys, hashKeyFunction: config.hash_key_function })
   const policies = new PolicyRegistry()
   const apis = new Map<string, CompiledApi>()
+  const definitions = new Map<string, ApiDefinition>()
+  const policyPath = config.policies.policy_path
+  const policyWrites = policyPath !== '' ? new PolicyFolder(policyPath) : new PolicyTable(store)
+  const policyService = new PolicyService({ registry: policies, writes: policyWrites, bus, sourceIsService: config.policies.policy_source === 'service' })
+  const orgs = new OrgService({ store, bus, clock, anyApiLoaded: () => apis.size > 0 })
+  const apiService = new ApiService({ folder: new ApiFolder(config.app_path), loaded: () => definitions })
   const lookupPolicy = policies.lookup.bind(policies)
   const applyPolicies = (session: Session, apiOrgId?: string): Session => mergePolicies(session, lookupPolicy, apiOrgId)
 
@@ -70,20 +84,30 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   })
   const resolver = new SessionResolver({ store, naming, bus, applyPolicies })
   const proxy = new UpstreamProxy({ headersTimeoutMs: 30_000, connectionsPerOrigin: 128, userAgent: `Gatehouse/${VERSION}` })
-  const gateway = new Gateway(new ApiRouter([]), { resolver, proxy, clock, minTokenLength: config.min_token_length })
+  const gateway = new Gateway(new ApiRouter([]), {
+    resolver,
+    proxy,
+    clock,
+    minTokenLength: config.min_token_length,
+    orgSessions: config.enforce_org_quotas ? new OrgSessions(store, bus) : undefined
+  })
 
   // One reload at a time; callers that arrive meanwhile share the next one.
   let reloading: Promise<void> = Promise.resolve()
   const reload = (): Promise<void> => {
     reloading = reloading.then(async () => {
       try {
-        policies.replaceAll(await loadPolicyFiles({ policyRecordName: config.policies.policy_record_name, policyPath: config.policies.policy_path }, logger))
+        const fromFiles = await loadPolicyFiles({ policyRecordName: config.policies.policy_record_name, policyPath }, logger)
+        policies.replaceAll([...fromFiles, ...await policyWrites.list()])
       } catch (err) {
         logger.error({ err }, 'policies not reloaded: keeping the previous set')
       }
-      const compiled = (await loadApiDefinitions(config.app_path, logger)).map(compileApi)
+      const loaded = await loadApiDefinitions(config.app_path, logger)
+      const compiled = loaded.map(compileApi)
       apis.clear()
+      definitions.clear()
       for (const api of compiled) apis.set(api.apiId, api)
+      for (const definition of loaded) definitions.set(definition.api_id, definition)
       gateway.replaceRouter(new ApiRouter(compiled))
       await bus.publish({ kind: 'reload' })
       logger.info({ apis: compiled.length, policies: policies.all().length }, 'APIs and policies loaded')
@@ -95,6 +119,9 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const admin = await buildAdminApp({
     secret: config.secret,
     keys,
+    policies: policyService,
+    orgs,
+    apis: apiService,
     logger,
     version: VERSION,
     healthCheckName: config.health_check_endpoint_name,

@@ -7,11 +7,20 @@ import { errorBody, RouteNotFoundError, sendError, sendJson, sendRouteNotFound }
 import { RouteTable } from './route-table.js'
 import { registerKeyRoutes } from './keys.js'
 import { registerSystemRoutes, type SystemDeps } from './system.js'
+import { registerPolicyRoutes } from './policies.js'
+import { registerOrgRoutes } from './orgs.js'
+import { registerApiRoutes } from './apis.js'
 import type { KeyService } from '../sessions/key-service.js'
+import type { OrgService } from '../sessions/org-service.js'
+import type { PolicyService } from '../policies/policy-service.js'
+import type { ApiService } from '../apis/api-service.js'
 
 export interface AdminDeps extends SystemDeps {
   readonly secret: string
   readonly keys: KeyService
+  readonly policies: PolicyService
+  readonly orgs: OrgService
+  readonly apis: ApiService
   readonly logger: FastifyBaseLogger
   /** Largest accepted request body; Tyk has none, we refuse more than this with 413. */
   readonly bodyLimitBytes?: number
@@ -78,6 +87,9 @@ export async function buildAdminApp (deps: AdminDeps): Promise<AdminApp> {
   })
   await app.register(async (scope) => {
     registerKeyRoutes(scope, routes, deps.keys)
+    registerPolicyRoutes(scope, routes, deps.policies)
+    registerOrgRoutes(scope, routes, deps.orgs)
+    registerApiRoutes(scope, routes, deps.apis)
     registerSystemRoutes(scope, routes, deps)
   })
   await app.ready()

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { Type, type TSchema } from '@sinclair/typebox'
-import { completeFields, normalizeFieldNames } from '../core/schema-fields.js'
+import { Type } from '@sinclair/typebox'
+import { completeFields } from '../core/schema-fields.js'
+import { firstParam, normalizeBody } from './body.js'
 import { GatehouseError } from '../model/errors.js'
 import { SessionSchema, type Session } from '../model/session.js'
 import type { KeyAddress, KeyService, ModifyResult } from '../sessions/key-service.js'
@@ -15,27 +16,15 @@ const MAX_KEY_ID_LENGTH = 1024
 const KeyIdParamsSchema = Type.Object({ keyID: Type.String({ description: 'key ID, token, or hash with ?hashed=true' }) })
 const errorResponses = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema, 500: ErrorResponseSchema }
 
-/** Go-style decoding before validation: case-insensitive field names, null = zero value. */
-function normalizeBody (schema: TSchema) {
-  return async (request: FastifyRequest): Promise<void> => {
-    request.body = normalizeFieldNames(schema, request.body)
-  }
-}
-
 const normalizeSession = normalizeBody(SessionSchema)
 
 function completeSession (body: unknown): Session {
   return completeFields(SessionSchema, body) as Session
 }
 
-function first (query: Query, name: string): string {
-  const value = query[name]
-  return (Array.isArray(value) ? value[0] : value) ?? ''
-}
-
 /** Tyk's truthiness (spec 1.5): `hashed` is any non-empty value, `suppress_reset` exactly "1". */
 function keyFlags (query: Query): { hashed: boolean, suppressReset: boolean } {
-  return { hashed: first(query, 'hashed') !== '', suppressReset: first(query, 'suppress_reset') === '1' }
+  return { hashed: firstParam(query, 'hashed') !== '', suppressReset: firstParam(query, 'suppress_reset') === '1' }
 }
 
 function sendModify (reply: FastifyReply, result: ModifyResult): FastifyReply {
@@ -59,8 +48,8 @@ function keyIdOf (request: KeyRequest): string {
 }
 
 function addressOf (keyId: string, query: Query): KeyAddress {
-  const apiId = first(query, 'api_id')
-  return { segment: keyId, orgId: first(query, 'org_id'), hashed: first(query, 'hashed') !== '', ...(apiId === '' ? {} : { apiId }) }
+  const apiId = firstParam(query, 'api_id')
+  return { segment: keyId, orgId: firstParam(query, 'org_id'), hashed: firstParam(query, 'hashed') !== '', ...(apiId === '' ? {} : { apiId }) }
 }
 
 export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, keys: KeyService): void {
@@ -100,7 +89,7 @@ export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, key
   app.get<{ Querystring: Query }>('/tyk/keys', {
     schema: { tags, summary: 'List keys (hashes when keys are stored hashed)', querystring: KeyListQuerySchema, response: { 200: KeyListSchema, ...errorResponses } }
   }, async (request, reply) => {
-    const ids = await keys.list({ filter: first(request.query, 'filter'), apiId: first(request.query, 'api_id') })
+    const ids = await keys.list({ filter: firstParam(request.query, 'filter'), apiId: firstParam(request.query, 'api_id') })
     return sendJson(reply, 200, { keys: ids })
   })
 
@@ -146,6 +135,6 @@ export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, key
     const keyId = keyIdOf(request)
     const result = await keys.delete(addressOf(keyId, request.query))
     // Tyk answers a literal null when api_id=-1 (spec 2.8)
-    return first(request.query, 'api_id') === '-1' ? sendJson(reply, 200, null) : sendModify(reply, result)
+    return firstParam(request.query, 'api_id') === '-1' ? sendJson(reply, 200, null) : sendModify(reply, result)
   })
 }

@@ -47,7 +47,7 @@ export async function loadApiDefinitions (appPath: string, log: WarnLog): Promis
     ids.add(parsed.api.api_id)
     apis.push(parsed.api)
   }
-  const paths = deduplicateListenPaths(apis.map((api) => api.proxy.listen_path))
+  const paths = deduplicateListenPaths(apis.map((api) => ({ apiId: api.api_id, listenPath: api.proxy.listen_path })))
   return apis.map((api, i) => {
     const listenPath = paths[i] ?? api.proxy.listen_path
     if (listenPath === api.proxy.listen_path) return api

@@ -1,18 +1,18 @@
 /**
- * Tyk's answer to two APIs on one listen path (spec management-api case 70): the first keeps it,
- * the n-th gets "-n" appended, so every API stays reachable. Returns the path for each API.
+ * Tyk's answer to two APIs on one listen path (spec management-api 5.4, case 70): the API that
+ * had the path keeps it, a later one gets "-<api_id>" appended, then "_" until it is free.
+ * Returns the listen path for each API, in input order.
  */
-export function deduplicateListenPaths (listenPaths: readonly string[]): string[] {
+export function deduplicateListenPaths (apis: ReadonlyArray<{ readonly apiId: string, readonly listenPath: string }>): string[] {
   const taken = new Set<string>()
-  const seen = new Map<string, number>()
-  return listenPaths.map((path) => {
-    const count = (seen.get(path) ?? 0) + 1
-    seen.set(path, count)
-    let candidate = path
-    for (let n = count; taken.has(candidate); n++) {
-      const trailing = path.endsWith('/') && path.length > 1
-      const base = trailing ? path.slice(0, -1) : path
-      candidate = `${base}-${n === 1 ? 2 : n}${trailing ? '/' : ''}`
+  return apis.map(({ apiId, listenPath }) => {
+    let candidate = listenPath
+    if (taken.has(candidate)) {
+      const trailing = listenPath.length > 1 && listenPath.endsWith('/')
+      const base = trailing ? listenPath.slice(0, -1) : listenPath
+      candidate = `${base}-${apiId}`
+      while (taken.has(trailing ? candidate + '/' : candidate)) candidate += '_'
+      if (trailing) candidate += '/'
     }
     taken.add(candidate)
     return candidate

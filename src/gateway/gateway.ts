@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { checkAccessRights } from '../core/access.js'
 import { checkExpiry } from '../core/expiry.js'
 import { upstreamPath } from '../core/upstream-path.js'
+import type { Session } from '../model/session.js'
+import type { OrgSessions } from '../sessions/org-sessions.js'
 import type { SessionResolver } from '../sessions/session-resolver.js'
 import type { CompiledApi } from './compiled-api.js'
 import { readCredential } from './credential.js'
@@ -15,6 +17,8 @@ export interface GatewayDeps {
   readonly clock: () => number
   /** Tyk treats 0 as 3: shorter credentials are "not found" without a lookup. */
   readonly minTokenLength: number
+  /** Present when enforce_org_quotas is on: org sessions are checked before auth, as in Tyk. */
+  readonly orgSessions: OrgSessions | undefined
 }
 
 /**
@@ -44,6 +48,29 @@ export class Gateway {
       writeRouteNotFound(res)
       return
     }
+    const orgSessions = this.deps.orgSessions
+    if (orgSessions !== undefined && api.orgId !== '') {
+      const org = orgSessions.get(api.orgId)
+      if (org instanceof Promise) {
+        org.then((session) => { this.afterOrgCheck(req, res, api, path, query, session) }, () => { writeGatewayError(res, 'INTERNAL') })
+        return
+      }
+      this.afterOrgCheck(req, res, api, path, query, org)
+      return
+    }
+    this.authenticate(req, res, api, path, query)
+  }
+
+  /** Tyk's OrganizationMonitor: an inactive org stops every request to its APIs. */
+  private afterOrgCheck (req: IncomingMessage, res: ServerResponse, api: CompiledApi, path: string, query: string, org: Session | undefined): void {
+    if (org?.is_inactive === true) {
+      writeGatewayError(res, 'ORG_INACTIVE')
+      return
+    }
+    this.authenticate(req, res, api, path, query)
+  }
+
+  private authenticate (req: IncomingMessage, res: ServerResponse, api: CompiledApi, path: string, query: string): void {
     if (api.keyless) {
       this.forward(req, res, api, path, query)
       return

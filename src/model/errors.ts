@@ -42,11 +42,35 @@ export const errors = {
   KEY_HASH_COLLISION: { status: 409, message: 'A different key is already stored under this key hash; choose another key ID' },
   POLICY_INSTRUCTION_MALFORMED: { status: 400, message: 'Couldn\'t decode instruction' }, // api.go policyUpdateHandler
   KEY_WRITE_FAILED: { status: 500, message: 'Could not write key data' }, // api.go policyUpdateHandler
+  // --- policies (gateway/api.go, handleAddOrUpdatePolicy and friends) ---
+  POLICY_NOT_FOUND: { status: 404, message: 'Policy not found' },
+  POLICY_SOURCE_IS_SERVICE: { status: 500, message: 'Due to enabled service policy source, please use the Dashboard API' },
+  POLICY_ID_INVALID: { status: 400, message: 'Invalid Policy ID: Allowed characters: a-z, A-Z, 0-9, ., _, -, ~' },
+  POLICY_ID_MISMATCH: { status: 400, message: 'Request ID does not match that in policy! For Update operations these must match.' },
+  POLICY_ID_MISSING: { status: 400, message: 'Unable to create policy without id.' },
+  POLICY_STORAGE_UNUSABLE: { status: 500, message: 'Unable to access policy storage.' },
+  POLICY_WRITE_FAILED: { status: 500, message: 'Failed to create file!' },
+  // Tyk answers a missing policy or API file on DELETE with this 500 too
+  DELETE_FAILED: { status: 500, message: 'Delete failed' },
+  // (sic) Tyk says "apiID" on the policy routes
+  POLICY_UPDATE_NEEDS_ID: { status: 400, message: 'Must specify an apiID to update' },
+  POLICY_DELETE_NEEDS_ID: { status: 400, message: 'Must specify an apiID to delete' },
+  // --- organisations (gateway/api.go, orgHandler) ---
+  ORG_NOT_FOUND: { status: 404, message: 'Org not found' },
+  ORG_LIST_NOT_FOUND: { status: 404, message: 'ORG not found' },
+  ORG_WRITE_FAILED: { status: 500, message: 'Error writing to key store {0}' },
+  // --- API definitions (gateway/api.go, apiHandler) ---
+  API_NOT_FOUND: { status: 404, message: 'API not found' },
+  API_ID_INVALID: { status: 400, message: 'Invalid API ID' },
+  API_ID_MISMATCH: { status: 400, message: 'Request APIID does not match that in Definition! For Update operations these must match.' },
+  API_VALIDATION_FAILED: { status: 400, message: 'Validation of API Definition failed. Reason: {0}.' },
+  API_WRITE_FAILED: { status: 500, message: 'file object creation failed, write error' },
   // --- data plane (gateway/handler_error.go and the middleware named) ---
   AUTH_FIELD_MISSING: { status: 401, message: 'Authorization field missing' }, // mw_auth_key.go
   ACCESS_DISALLOWED: { status: 403, message: 'Access to this API has been disallowed' }, // mw_auth_key.go, mw_access_rights.go
   KEY_INACTIVE: { status: 403, message: 'Key is inactive, please renew' }, // mw_key_expired_check.go
   KEY_EXPIRED: { status: 401, message: 'Key has expired, please renew' }, // mw_key_expired_check.go
+  ORG_INACTIVE: { status: 403, message: 'this organisation access has been disabled, please contact your API administrator' }, // mw_organisation_activity.go
   UPSTREAM_TIMEOUT: { status: 504, message: 'Upstream service reached hard timeout.' }, // reverse_proxy.go
   UPSTREAM_LOOKUP_FAILED: { status: 500, message: 'Upstream host lookup failed' }, // reverse_proxy.go
   PROXY_FAILED: { status: 500, message: 'There was a problem proxying the request' }, // reverse_proxy.go

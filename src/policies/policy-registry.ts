@@ -24,6 +24,18 @@ export class PolicyRegistry {
     this.byId = byId
   }
 
+  /** Adds or replaces one policy (a write through the API): live at once. */
+  upsert (policy: Policy): void {
+    this.remove(policy.id)
+    this.replaceAll([...this.all(), policy])
+  }
+
+  /** Removes every policy with this id, whatever its org. */
+  remove (id: string): void {
+    if (!this.byId.has(id)) return
+    this.replaceAll(this.all().filter((policy) => policy.id !== id))
+  }
+
   /** The policy a key of `orgId` means by `id`. */
   lookup (orgId: string, id: string): Policy | undefined {
     return this.byOrg.get(orgId)?.get(id)

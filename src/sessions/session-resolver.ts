@@ -1,4 +1,5 @@
 import { deepFreeze } from '../core/deep-freeze.js'
+import { policyIdsOf } from '../core/policy-merge.js'
 import type { Session } from '../model/session.js'
 import type { Bus, Store } from '../store/ports.js'
 import type { KeyNaming } from './key-naming.js'
@@ -21,6 +22,9 @@ export interface SessionResolverOptions {
 
 type Lookup = ResolvedKey | undefined
 
+/** Between an org id and a token in composite keys: neither can contain it. */
+const SEPARATOR = '\u0000'
+
 /**
  * Raw token -> effective session. A hit is two Map lookups: no hashing, no JSON parse, no store
  * round trip. Misses for one token share one lookup. A Bus event drops exactly the tokens of
@@ -29,7 +33,8 @@ type Lookup = ResolvedKey | undefined
 export class SessionResolver {
   /** org of the API -> token -> resolved key */
   private readonly cache = new Map<string, Map<string, ResolvedKey>>()
-  private readonly tokensById = new Map<string, Array<[orgId: string, token: string]>>()
+  /** 'key:<id>', 'policy:<id>', 'org:<id>' -> the cached tokens that depend on it */
+  private readonly dependents = new Map<string, Set<string>>()
   private readonly inflight = new Map<string, Promise<Lookup>>()
   private readonly maxEntries: number
   private size = 0
@@ -37,15 +42,15 @@ export class SessionResolver {
   constructor (private readonly options: SessionResolverOptions) {
     this.maxEntries = options.maxEntries ?? 100_000
     options.bus.subscribe((event) => {
-      if (event.kind === 'key') this.forgetId(event.id)
-      else this.clear()
+      if (event.kind === 'reload') this.clear()
+      else this.forget(`${event.kind}:${event.id}`)
     })
   }
 
   resolve (token: string, apiOrgId: string): Lookup | Promise<Lookup> {
     const hit = this.cache.get(apiOrgId)?.get(token)
     if (hit !== undefined) return hit
-    const flightKey = apiOrgId + '\u0000' + token
+    const flightKey = apiOrgId + SEPARATOR + token
     let pending = this.inflight.get(flightKey)
     if (pending === undefined) {
       pending = this.load(token, apiOrgId).finally(() => this.inflight.delete(flightKey))
@@ -56,7 +61,7 @@ export class SessionResolver {
 
   clear (): void {
     this.cache.clear()
-    this.tokensById.clear()
+    this.dependents.clear()
     this.size = 0
   }
 
@@ -89,17 +94,32 @@ export class SessionResolver {
     }
     if (!byToken.has(token)) this.size++
     byToken.set(token, resolved)
-    const tokens = this.tokensById.get(resolved.id)
-    if (tokens === undefined) this.tokensById.set(resolved.id, [[orgId, token]])
-    else tokens.push([orgId, token])
+    // A merged session depends on its key, its policies and its org (the key's and the API's).
+    const session = resolved.session
+    this.addDependent(`key:${resolved.id}`, orgId, token)
+    for (const policyId of policyIdsOf(session)) this.addDependent(`policy:${policyId}`, orgId, token)
+    this.addDependent(`org:${session.org_id}`, orgId, token)
+    if (orgId !== session.org_id) this.addDependent(`org:${orgId}`, orgId, token)
   }
 
-  private forgetId (id: string): void {
-    const tokens = this.tokensById.get(id)
-    if (tokens === undefined) return
-    this.tokensById.delete(id)
-    for (const [orgId, token] of tokens) {
-      if (this.cache.get(orgId)?.delete(token) === true) this.size--
+  private addDependent (tag: string, orgId: string, token: string): void {
+    const entry = orgId + SEPARATOR + token
+    const entries = this.dependents.get(tag)
+    if (entries === undefined) this.dependents.set(tag, new Set([entry]))
+    else entries.add(entry)
+  }
+
+  /**
+   * Drops every cached token that depends on `tag`. An index entry may outlive its cache entry
+   * (dropped through another tag); forgetting it later is harmless, and a reload clears all.
+   */
+  private forget (tag: string): void {
+    const entries = this.dependents.get(tag)
+    if (entries === undefined) return
+    this.dependents.delete(tag)
+    for (const entry of entries) {
+      const at = entry.indexOf(SEPARATOR)
+      if (this.cache.get(entry.slice(0, at))?.delete(entry.slice(at + 1)) === true) this.size--
     }
   }
 
@@ -110,7 +130,7 @@ export class SessionResolver {
         const resolved = byToken.get(oldest.value)
         byToken.delete(oldest.value)
         this.size--
-        if (resolved !== undefined) this.forgetId(resolved.id)
+        if (resolved !== undefined) this.forget(`key:${resolved.id}`)
         return
       }
       this.cache.delete(orgId)

@@ -1,3 +1,4 @@
+import type { Policy } from '../model/policy.js'
 import type { Session } from '../model/session.js'
 
 /**
@@ -22,16 +23,40 @@ export interface Store {
   deleteSession: (id: string) => Promise<boolean>
   /** Ids starting with `prefix` (all when empty), in id order. */
   listSessionIds: (prefix: string) => string[] | Promise<string[]>
+
+  /** Policies written through the management API (when they do not live in files). */
+  listPolicies: () => Policy[] | Promise<Policy[]>
+  putPolicy: (policy: Policy) => Promise<void>
+  deletePolicy: (id: string) => Promise<boolean>
+
+  /** Organisation sessions, by org id. */
+  getOrgSession: (orgId: string) => Session | undefined | Promise<Session | undefined>
+  putOrgSession: (orgId: string, session: Session) => Promise<void>
+  deleteOrgSession: (orgId: string) => Promise<boolean>
+  /** Org ids starting with `prefix`, in order. */
+  listOrgIds: (prefix: string) => string[] | Promise<string[]>
+
   close: () => Promise<void>
 }
 
 /** What changed, so every node drops exactly the cached state it affects. */
 export type ChangeEvent =
   | { readonly kind: 'key', readonly id: string }
+  | { readonly kind: 'policy', readonly id: string }
+  | { readonly kind: 'org', readonly id: string }
   | { readonly kind: 'reload' }
 
 /** Tells every node (this one included) what changed. Local in one process, pub/sub in a cluster. */
 export interface Bus {
   publish: (event: ChangeEvent) => Promise<void>
   subscribe: (listener: (event: ChangeEvent) => void) => void
+}
+
+/** Where policies written through the management API are kept: a folder of files or the store. */
+export interface PolicyWrites {
+  /** Everything written so far, loaded with the file sources on start and reload. */
+  list: () => Policy[] | Promise<Policy[]>
+  put: (policy: Policy) => Promise<void>
+  /** Resolves false when there was nothing to delete. */
+  delete: (id: string) => Promise<boolean>
 }

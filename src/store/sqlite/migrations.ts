@@ -28,7 +28,17 @@ const MIGRATIONS: readonly string[] = [
      key_id TEXT NOT NULL,
      PRIMARY KEY (tag, key_id)
    ) WITHOUT ROWID;
-   CREATE INDEX key_tags_by_key ON key_tags (key_id);`
+   CREATE INDEX key_tags_by_key ON key_tags (key_id);`,
+  // Policies written through the API when no policy_path folder is configured, and org sessions.
+  `CREATE TABLE policies (
+     id TEXT PRIMARY KEY,
+     org_id TEXT NOT NULL,
+     policy TEXT NOT NULL
+   );
+   CREATE TABLE orgs (
+     id TEXT PRIMARY KEY,
+     session TEXT NOT NULL
+   );`
 ]
 
 export function migrate (db: Database): void {

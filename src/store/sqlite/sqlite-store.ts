@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
+import type { Policy } from '../../model/policy.js'
 import type { Session } from '../../model/session.js'
 import { deepFreeze } from '../../core/deep-freeze.js'
 import { policyIdsOf } from '../../core/policy-merge.js'
@@ -39,6 +40,13 @@ export class SqliteStore implements Store {
     readonly insertTag: Statement<[string, string]>
     readonly listAll: Statement<[], { id: string }>
     readonly listRange: Statement<[string, string], { id: string }>
+    readonly listPolicies: Statement<[], { policy: string }>
+    readonly putPolicy: Statement<[string, string, string]>
+    readonly deletePolicy: Statement<[string]>
+    readonly getOrg: Statement<[string], { session: string }>
+    readonly putOrg: Statement<[string, string]>
+    readonly deleteOrg: Statement<[string]>
+    readonly listOrgs: Statement<[string, string], { id: string }>
   }
 
   constructor (options: SqliteStoreOptions) {
@@ -69,7 +77,14 @@ export class SqliteStore implements Store {
       insertTag: this.db.prepare('INSERT OR IGNORE INTO key_tags (tag, key_id) VALUES (?, ?)'),
       listAll: this.db.prepare('SELECT id FROM keys ORDER BY id'),
       // prefix match as a range, so the primary key index serves it
-      listRange: this.db.prepare('SELECT id FROM keys WHERE id >= ? AND id < ? ORDER BY id')
+      listRange: this.db.prepare('SELECT id FROM keys WHERE id >= ? AND id < ? ORDER BY id'),
+      listPolicies: this.db.prepare('SELECT policy FROM policies ORDER BY id'),
+      putPolicy: this.db.prepare('INSERT INTO policies (id, org_id, policy) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, policy = excluded.policy'),
+      deletePolicy: this.db.prepare('DELETE FROM policies WHERE id = ?'),
+      getOrg: this.db.prepare('SELECT session FROM orgs WHERE id = ?'),
+      putOrg: this.db.prepare('INSERT INTO orgs (id, session) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET session = excluded.session'),
+      deleteOrg: this.db.prepare('DELETE FROM orgs WHERE id = ?'),
+      listOrgs: this.db.prepare('SELECT id FROM orgs WHERE id >= ? AND id < ? ORDER BY id')
     }
     const runInTransaction = this.db.transaction((work: () => void) => { work() })
     this.batcher = new WriteBatcher((work) => { runInTransaction(work) })
@@ -124,6 +139,41 @@ export class SqliteStore implements Store {
       ? this.statements.listAll.all()
       : this.statements.listRange.all(prefix, prefix + '\u{10FFFF}')
     return rows.map((row) => row.id)
+  }
+
+  listPolicies (): Policy[] {
+    return this.statements.listPolicies.all().map((row) => JSON.parse(row.policy) as Policy)
+  }
+
+  putPolicy (policy: Policy): Promise<void> {
+    const json = JSON.stringify(policy)
+    return this.batcher.enqueue(() => { this.statements.putPolicy.run(policy.id, policy.org_id, json) })
+  }
+
+  async deletePolicy (id: string): Promise<boolean> {
+    let deleted = false
+    await this.batcher.enqueue(() => { deleted = this.statements.deletePolicy.run(id).changes > 0 })
+    return deleted
+  }
+
+  getOrgSession (orgId: string): Session | undefined {
+    const row = this.statements.getOrg.get(orgId)
+    return row === undefined ? undefined : JSON.parse(row.session) as Session
+  }
+
+  putOrgSession (orgId: string, session: Session): Promise<void> {
+    const json = JSON.stringify(session)
+    return this.batcher.enqueue(() => { this.statements.putOrg.run(orgId, json) })
+  }
+
+  async deleteOrgSession (orgId: string): Promise<boolean> {
+    let deleted = false
+    await this.batcher.enqueue(() => { deleted = this.statements.deleteOrg.run(orgId).changes > 0 })
+    return deleted
+  }
+
+  listOrgIds (prefix: string): string[] {
+    return this.statements.listOrgs.all(prefix, prefix + '\u{10FFFF}').map((row) => row.id)
   }
 
   async close (): Promise<void> {

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import { GatehouseError } from '../model/errors.js'
+import { PolicySchema } from '../model/policy.js'
+import type { PolicyService } from '../policies/policy-service.js'
+import { normalizeBody } from './body.js'
+import { sendJson } from './reply.js'
+import type { RouteTable } from './route-table.js'
+import { ErrorResponseSchema, ModifyResponseSchema } from './schemas.js'
+
+const tags = ['policies']
+const PolicyIdParams = Type.Object({ polID: Type.String() })
+const errorResponses = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema, 500: ErrorResponseSchema }
+const normalizePolicy = normalizeBody(PolicySchema)
+
+/** /tyk/policies: Tyk's routes and answers; writes are live at once (issue #5). */
+export function registerPolicyRoutes (app: FastifyInstance, routes: RouteTable, policies: PolicyService): void {
+  routes.add('/tyk/policies')
+  routes.add('/tyk/policies/:polID')
+
+  app.get('/tyk/policies', {
+    schema: { tags, summary: 'Every loaded policy', response: { 200: Type.Array(PolicySchema), ...errorResponses } }
+  }, async (_request, reply) => sendJson(reply, 200, policies.list()))
+
+  app.get<{ Params: { polID: string } }>('/tyk/policies/:polID', {
+    schema: { tags, summary: 'One policy', params: PolicyIdParams, response: { 200: PolicySchema, ...errorResponses } }
+  }, async (request, reply) => sendJson(reply, 200, policies.get(request.params.polID)))
+
+  const create = { config: { malformed: 'REQUEST_MALFORMED' as const }, schema: { tags, summary: 'Create or overwrite a policy (the body\'s id is used)', body: PolicySchema, response: { 200: ModifyResponseSchema, ...errorResponses } }, preValidation: normalizePolicy }
+  app.post('/tyk/policies', create, async (request, reply) =>
+    sendJson(reply, 200, { key: await policies.create(request.body), status: 'ok', action: 'added' }))
+  app.post('/tyk/policies/:polID', create, async (request, reply) =>
+    sendJson(reply, 200, { key: await policies.create(request.body), status: 'ok', action: 'added' }))
+
+  app.put<{ Params: { polID: string } }>('/tyk/policies/:polID', {
+    config: { malformed: 'REQUEST_MALFORMED' },
+    schema: { tags, summary: 'Replace a policy: every key using it changes at once', params: PolicyIdParams, body: PolicySchema, response: { 200: ModifyResponseSchema, ...errorResponses } },
+    preValidation: normalizePolicy
+  }, async (request, reply) =>
+    sendJson(reply, 200, { key: await policies.update(request.params.polID, request.body), status: 'ok', action: 'modified' }))
+
+  app.delete<{ Params: { polID: string } }>('/tyk/policies/:polID', {
+    schema: { tags, summary: 'Delete a policy written through the API', params: PolicyIdParams, response: { 200: ModifyResponseSchema, ...errorResponses } }
+  }, async (request, reply) => {
+    await policies.delete(request.params.polID)
+    return sendJson(reply, 200, { key: request.params.polID, status: 'ok', action: 'deleted' })
+  })
+
+  app.put('/tyk/policies', { schema: { tags, hide: true } }, async () => { throw new GatehouseError('POLICY_UPDATE_NEEDS_ID') })
+  app.delete('/tyk/policies', { schema: { tags, hide: true } }, async () => { throw new GatehouseError('POLICY_DELETE_NEEDS_ID') })
+}
