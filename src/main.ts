@@ -150,20 +150,25 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const { port } = server.address() as AddressInfo
   const host = config.listen_address === '' || config.listen_address === '0.0.0.0' ? '127.0.0.1' : config.listen_address
   logger.info({ port, storage: config.storage.path }, 'gatehouse listening')
+  let closing: Promise<void> | undefined
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     store,
     reload,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => { resolve() }))
-      server.closeIdleConnections()
-      // requests in flight get a moment to finish; then every connection goes
-      setTimeout(() => { server.closeAllConnections() }, 1000).unref()
-      await closed
-      await proxy.close()
-      await admin.app.close()
-      await store.close()
+    // Idempotent: a second call waits for the first instead of closing twice.
+    close: () => {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => { resolve() }))
+        server.closeIdleConnections()
+        // requests in flight get a moment to finish; then every connection goes
+        setTimeout(() => { server.closeAllConnections() }, 1000).unref()
+        await closed
+        await proxy.close()
+        await admin.app.close()
+        await store.close()
+      })()
+      return closing
     }
   }
 }

@@ -20,19 +20,21 @@ parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.cl
 
 export class Checkpointer {
   private readonly worker: Worker
+  private readonly exited: Promise<void>
 
   constructor (file: string, intervalMs: number, onError: (message: string) => void) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3')
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs } })
     this.worker.on('message', (message: string) => { onError(message) })
     this.worker.on('error', (err) => { onError(err.message) })
+    this.exited = new Promise<void>((resolve) => this.worker.once('exit', () => { resolve() }))
     this.worker.unref()
   }
 
+  /** Stops the worker; safe to call again, and after the worker has died. */
   async close (): Promise<void> {
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => { resolve() }))
     this.worker.ref() // an unref'ed worker would let the event loop end before it has stopped
     this.worker.postMessage('stop')
-    await exited
+    await this.exited
   }
 }
