@@ -73,6 +73,14 @@ test('every acknowledged key write survives kill -9, unchanged', async (t) => {
 
   const settled = await writeKeys(url, secret, 0, 1500, 32)
   assert.equal(settled.length, 1500)
+  // policies and org sessions are acknowledged writes too
+  const admin = { 'x-tyk-authorization': secret }
+  for (let i = 0; i < 30; i++) {
+    const policy = await fetch(`${url}/tyk/policies`, { method: 'POST', headers: admin, body: JSON.stringify({ id: `crash-policy-${i}`, org_id: 'o', rate: i + 1, per: 1 }) })
+    assert.equal(policy.status, 200)
+    const org = await fetch(`${url}/tyk/org/keys/crash-org-${i}`, { method: 'POST', headers: admin, body: JSON.stringify({ org_id: `crash-org-${i}`, quota_max: i + 1 }) })
+    assert.equal(org.status, 200)
+  }
   const sample = settled.filter((_, i) => i % 50 === 0)
   const before = new Map<string, unknown>()
   for (const { key } of sample) before.set(key, await (await fetch(`${url}/tyk/keys/${key}`, { headers: { 'x-tyk-authorization': secret } })).json())
@@ -98,6 +106,10 @@ test('every acknowledged key write survives kill -9, unchanged', async (t) => {
   for (const [key, session] of before) {
     const after = await (await fetch(`${url}/tyk/keys/${key}`, { headers: { 'x-tyk-authorization': secret } })).json()
     assert.deepEqual(after, session, 'a key written before the crash reads back identical')
+  }
+  for (let i = 0; i < 30; i++) {
+    const policy = await (await fetch(`${url}/tyk/policies/crash-policy-${i}`, { headers: { 'x-tyk-authorization': secret } })).json() as { rate: number }
+    assert.equal(policy.rate, i + 1, `policy ${i} survived`)
   }
   assert.equal((await fetch(`${url}/hello`)).status, 200)
 })
