@@ -24,6 +24,7 @@ import { LocalBus } from './store/memory/local-bus.js'
 import { ApiFolder } from './store/files/api-folder.js'
 import { PolicyFolder } from './store/files/policy-folder.js'
 import { PolicyTable } from './store/sqlite/policy-table.js'
+import { LocalCounters } from './store/sqlite/local-counters.js'
 import { SqliteStore } from './store/sqlite/sqlite-store.js'
 import { GatehouseStartError } from './start-error.js'
 
@@ -58,6 +59,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const clock = options.clock ?? Date.now
   const store = new SqliteStore({ path: config.storage.path })
   const bus = new LocalBus()
+  const counters = new LocalCounters(store.db, clock)
   const naming = new KeyNaming({ hashKeys: config.hash_keys, hashKeyFunction: config.hash_key_function })
   const policies = new PolicyRegistry()
   const apis = new Map<string, CompiledApi>()
@@ -73,6 +75,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const keys = new KeyService({
     store,
     bus,
+    counters,
     naming,
     clock,
     allowMasterKeys: config.allow_master_keys,
@@ -89,6 +92,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     proxy,
     clock,
     minTokenLength: config.min_token_length,
+    counters,
     orgSessions: config.enforce_org_quotas ? new OrgSessions(store, bus) : undefined
   })
 
@@ -166,6 +170,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
         await closed
         await proxy.close()
         await admin.app.close()
+        await counters.close()
         await store.close()
       })()
       return closing

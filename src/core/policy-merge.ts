@@ -1,5 +1,6 @@
 import type { Policy } from '../model/policy.js'
 import type { AccessDefinition, ApiLimit, Session } from '../model/session.js'
+import { isEmptyLimit } from './effective-limit.js'
 
 /**
  * Tyk's policy merge (internal/policy/apply.go; our spec gateway.md 4.3): the effective session
@@ -155,12 +156,6 @@ function emptyRate (limit: { rate?: number, per?: number }): boolean {
 
 function emptyLimit (): Limit {
   return { rate: 0, per: 0, smoothing: null, throttle_interval: 0, throttle_retry_limit: 0, max_query_depth: 0, quota_max: 0, quota_renews: 0, quota_remaining: 0, quota_renewal_rate: 0, set_by: '' }
-}
-
-function isEmptyLimit (limit: ApiLimit): boolean {
-  return (limit.rate ?? 0) === 0 && (limit.per ?? 0) === 0 && (limit.throttle_interval ?? 0) === 0 &&
-    (limit.throttle_retry_limit ?? 0) === 0 && (limit.max_query_depth ?? 0) === 0 && (limit.quota_max ?? 0) === 0 &&
-    (limit.quota_renews ?? 0) === 0 && (limit.quota_remaining ?? 0) === 0 && (limit.quota_renewal_rate ?? 0) === 0
 }
 
 function keyLimitOf (key: Session, apiId: string): ApiLimit | undefined {

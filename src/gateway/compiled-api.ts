@@ -17,6 +17,8 @@ export interface CompiledApi {
   readonly authCookie: string | undefined
   /** header to drop before proxying (strip_auth_data), lower-case */
   readonly stripHeader: string | undefined
+  readonly disableRateLimit: boolean
+  readonly disableQuota: boolean
   readonly definition: ApiDefinition
 }
 
@@ -52,6 +54,8 @@ export function compileApi (definition: ApiDefinition): CompiledApi {
     authParam: auth.use_param ? (auth.param_name === '' ? headerName : auth.param_name) : undefined,
     authCookie: auth.use_cookie ? (auth.cookie_name === '' ? headerName : auth.cookie_name) : undefined,
     stripHeader: definition.strip_auth_data ? headerName.toLowerCase() : undefined,
+    disableRateLimit: definition.disable_rate_limit,
+    disableQuota: definition.disable_quota,
     definition
   }
 }

@@ -9,6 +9,11 @@ import type { CompiledApi } from './compiled-api.js'
 import { readCredential } from './credential.js'
 import { writeGatewayError, writeRouteNotFound } from './error-writer.js'
 import type { UpstreamProxy } from './proxy.js'
+import { checkRateAndQuota, type LimitOutcome, type QuotaHeaders } from './steps/rate-and-quota.js'
+import type { Counters } from '../store/ports.js'
+
+/** Keyless APIs have no session: Tyk's quota headers are all 0. */
+const NO_SESSION_HEADERS: QuotaHeaders = Object.freeze(['0', '0', '0'] as const)
 import type { ApiRouter } from './router.js'
 
 export interface GatewayDeps {
@@ -17,6 +22,7 @@ export interface GatewayDeps {
   readonly clock: () => number
   /** Tyk treats 0 as 3: shorter credentials are "not found" without a lookup. */
   readonly minTokenLength: number
+  readonly counters: Counters
   /** Present when enforce_org_quotas is on: org sessions are checked before auth, as in Tyk. */
   readonly orgSessions: OrgSessions | undefined
 }
@@ -72,7 +78,7 @@ export class Gateway {
 
   private authenticate (req: IncomingMessage, res: ServerResponse, api: CompiledApi, path: string, query: string): void {
     if (api.keyless) {
-      this.forward(req, res, api, path, query)
+      this.forward(req, res, api, path, query, NO_SESSION_HEADERS)
       return
     }
     const credential = readCredential(req, query, api)
@@ -110,12 +116,25 @@ export class Gateway {
       writeGatewayError(res, access.error)
       return
     }
-    this.forward(req, res, api, path, query)
+    const limits = checkRateAndQuota(api, key, this.deps.counters, this.deps.clock)
+    if (limits instanceof Promise) {
+      limits.then((outcome) => { this.afterLimits(req, res, api, path, query, outcome) }, () => { writeGatewayError(res, 'INTERNAL') })
+    } else {
+      this.afterLimits(req, res, api, path, query, limits)
+    }
   }
 
-  private forward (req: IncomingMessage, res: ServerResponse, api: CompiledApi, path: string, query: string): void {
+  private afterLimits (req: IncomingMessage, res: ServerResponse, api: CompiledApi, path: string, query: string, outcome: LimitOutcome): void {
+    if (outcome.kind === 'deny') {
+      writeGatewayError(res, outcome.error)
+      return
+    }
+    this.forward(req, res, api, path, query, outcome.headers)
+  }
+
+  private forward (req: IncomingMessage, res: ServerResponse, api: CompiledApi, path: string, query: string, quotaHeaders: QuotaHeaders): void {
     const target = upstreamPath(path, query, api.listenPath, api.stripListenPath, api.targetPath, api.targetQuery)
-    this.deps.proxy.forward(req, res, api.target, target, api.stripHeader).catch(() => {
+    this.deps.proxy.forward(req, res, api.target, target, api.stripHeader, quotaHeaders).catch(() => {
       writeGatewayError(res, 'PROXY_FAILED')
     })
   }

@@ -17,9 +17,9 @@ export class UpstreamProxy {
 
   constructor (private readonly options: { readonly headersTimeoutMs: number, readonly connectionsPerOrigin: number, readonly userAgent: string }) {}
 
-  async forward (req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, path: string, dropHeader: string | undefined): Promise<void> {
+  async forward (req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, path: string, dropHeader: string | undefined, quotaHeaders: readonly [string, string, string]): Promise<void> {
     const pool = this.poolFor(target.origin)
-    const headers = requestHeaders(req, target.host, dropHeader, this.options.userAgent)
+    const outgoing = requestHeaders(req, target.host, dropHeader, this.options.userAgent)
     const abort = new AbortController()
     const onClose = (): void => { if (!res.writableFinished) abort.abort() }
     res.once('close', onClose)
@@ -29,7 +29,7 @@ export class UpstreamProxy {
       upstream = await pool.request({
         method: req.method as Dispatcher.HttpMethod,
         path,
-        headers,
+        headers: outgoing,
         body: hasBody ? req : null,
         signal: abort.signal,
         headersTimeout: this.options.headersTimeoutMs
@@ -40,7 +40,12 @@ export class UpstreamProxy {
       writeGatewayError(res, errorCodeOf(err))
       return
     }
-    res.writeHead(upstream.statusCode, responseHeaders(upstream.headers))
+    const headers = responseHeaders(upstream.headers)
+    // Tyk's default ("quotas") writes the key's quota into these on every proxied response
+    headers['x-ratelimit-limit'] = quotaHeaders[0]
+    headers['x-ratelimit-remaining'] = quotaHeaders[1]
+    headers['x-ratelimit-reset'] = quotaHeaders[2]
+    res.writeHead(upstream.statusCode, headers)
     try {
       for await (const chunk of upstream.body) {
         if (!res.write(chunk as Buffer)) await new Promise((resolve) => res.once('drain', resolve))

@@ -71,6 +71,8 @@ export const errors = {
   KEY_INACTIVE: { status: 403, message: 'Key is inactive, please renew' }, // mw_key_expired_check.go
   KEY_EXPIRED: { status: 401, message: 'Key has expired, please renew' }, // mw_key_expired_check.go
   ORG_INACTIVE: { status: 403, message: 'this organisation access has been disabled, please contact your API administrator' }, // mw_organisation_activity.go
+  RATE_LIMITED: { status: 429, message: 'Rate Limit Exceeded' }, // mw_rate_limiting.go
+  QUOTA_EXCEEDED: { status: 403, message: 'Quota exceeded' }, // mw_rate_limiting.go
   UPSTREAM_TIMEOUT: { status: 504, message: 'Upstream service reached hard timeout.' }, // reverse_proxy.go
   UPSTREAM_LOOKUP_FAILED: { status: 500, message: 'Upstream host lookup failed' }, // reverse_proxy.go
   PROXY_FAILED: { status: 500, message: 'There was a problem proxying the request' }, // reverse_proxy.go

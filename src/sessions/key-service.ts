@@ -4,13 +4,16 @@ import { GatehouseError } from '../model/errors.js'
 import type { Policy } from '../model/policy.js'
 import type { Session } from '../model/session.js'
 import { policyIdsOf } from '../core/policy-merge.js'
-import type { Bus, Store, StoredKey } from '../store/ports.js'
+import type { Bus, Counters, Store, StoredKey } from '../store/ports.js'
+import { isEmptyLimit, quotaCounterName } from '../core/effective-limit.js'
 import type { KeyName, KeyNaming } from './key-naming.js'
 
 export interface KeyServiceOptions {
   readonly store: Store
   /** Told of every key write and delete, so caches on every node drop the old session. */
   readonly bus: Bus
+  /** Quota counters: reset by key writes, shown live by reads. */
+  readonly counters: Counters
   readonly naming: KeyNaming
   readonly allowMasterKeys: boolean
   /** Tyk treats 0 as 3: shorter custom ids could never authenticate. */
@@ -65,6 +68,7 @@ export class KeyService {
       name = naming.fromToken(naming.newToken(session.org_id, ''))
     }
     await this.write(name.id, { session, tokenCheck: naming.tokenCheckOf(name) })
+    await this.resetQuotas(name.id, effective)
     return withHash(name, 'added', naming.hashKeys)
   }
 
@@ -114,7 +118,8 @@ export class KeyService {
     if (address.hashed && !this.options.naming.hashKeys) throw new GatehouseError('HASHED_LOOKUP_DISABLED')
     const found = await this.find(address)
     if (found === undefined) throw new GatehouseError('KEY_NOT_FOUND')
-    const session = this.applyPoliciesLeniently(found[1].session, address.apiId === undefined ? undefined : this.options.apiOrgOf(address.apiId))
+    const merged = this.applyPoliciesLeniently(found[1].session, address.apiId === undefined ? undefined : this.options.apiOrgOf(address.apiId))
+    const session = await this.withLiveQuota(found[0].id, merged)
     return { ...session, basic_auth_data: { ...session.basic_auth_data, password: '' } }
   }
 
@@ -124,6 +129,8 @@ export class KeyService {
     if (found === undefined) throw new GatehouseError('KEY_NOT_FOUND_ON_DELETE')
     const deleted = await this.options.store.deleteSession(found[0].id)
     if (!deleted) throw new GatehouseError('KEY_REMOVE_FAILED')
+    // counters go with the key (spec 2.8)
+    await this.resetQuotas(found[0].id, this.applyPoliciesLeniently(found[1].session, undefined))
     await this.options.bus.publish({ kind: 'key', id: found[0].id })
     return { key: found[0].name, action: 'deleted' }
   }
@@ -194,6 +201,41 @@ export class KeyService {
     this.checkApiOrgs(session, effective, refuse)
     if (!suppressReset) session = resetQuotaWindow(session, nowMs)
     await this.write(name.id, { session, tokenCheck })
+    if (!suppressReset) await this.resetQuotas(name.id, effective)
+  }
+
+  /** Deletes the key's quota counters: the key-level one and one per allowance scope (2.6.2). */
+  private async resetQuotas (id: string, effective: Session): Promise<void> {
+    const names = new Set([quotaCounterName('', id)])
+    for (const right of Object.values(effective.access_rights)) {
+      if (right.allowance_scope !== undefined && right.allowance_scope !== '') names.add(quotaCounterName(right.allowance_scope, id))
+    }
+    await this.options.counters.resetQuotas([...names])
+  }
+
+  /** GET shows the live counters (spec 2.7 step 5), not the stored quota_remaining. */
+  private async withLiveQuota (id: string, session: Session): Promise<Session> {
+    const nowMs = this.options.clock()
+    const { counters } = this.options
+    let out = session
+    if (session.quota_max !== -1) {
+      const state = await counters.quotaState(quotaCounterName('', id), nowMs)
+      if (state !== undefined) out = { ...out, quota_remaining: Math.max(0, session.quota_max - state.used), quota_renews: renewsAt(state.periodEndMs, nowMs) }
+    }
+    const rights = { ...out.access_rights }
+    for (const [apiId, right] of Object.entries(rights)) {
+      const limit = right.limit
+      if (limit === undefined || isEmptyLimit(limit) || limit.quota_max === -1 || (limit.quota_max ?? 0) === 0) continue
+      const state = await counters.quotaState(quotaCounterName(right.allowance_scope ?? '', id), nowMs)
+      const quotaMax = limit.quota_max ?? 0
+      rights[apiId] = {
+        ...right,
+        limit: state === undefined
+          ? { ...limit, quota_remaining: quotaMax }
+          : { ...limit, quota_remaining: Math.max(0, quotaMax - state.used), quota_renews: renewsAt(state.periodEndMs, nowMs) }
+      }
+    }
+    return { ...out, access_rights: rights }
   }
 
   /** A durable write, then the news, so no node serves the old session afterwards. */
@@ -264,6 +306,11 @@ export class KeyService {
     }
     return out.sort()
   }
+}
+
+/** A period that never ends shows "now", as Tyk does for quotas that never renew. */
+function renewsAt (periodEndMs: number, nowMs: number): number {
+  return Math.floor((periodEndMs === Infinity ? nowMs : periodEndMs) / 1000)
 }
 
 function unixSeconds (nowMs: number): string {

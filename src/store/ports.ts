@@ -1,3 +1,5 @@
+import type { QuotaCounter, QuotaDecision } from '../core/quota.js'
+import type { RateDecision } from '../core/rate-limit.js'
 import type { Policy } from '../model/policy.js'
 import type { Session } from '../model/session.js'
 
@@ -59,4 +61,18 @@ export interface PolicyWrites {
   put: (policy: Policy) => Promise<void>
   /** Resolves false when there was nothing to delete. */
   delete: (id: string) => Promise<boolean>
+}
+
+/**
+ * Rate and quota counters, consulted per request. The local adapter answers synchronously;
+ * a shared (Redis) one returns promises, which the gateway awaits only when it gets one.
+ */
+export interface Counters {
+  rate: (name: string, rate: number, per: number, nowMs: number, dryRun: boolean) => RateDecision | Promise<RateDecision>
+  quota: (name: string, quotaMax: number, renewalSeconds: number, nowMs: number) => QuotaDecision | Promise<QuotaDecision>
+  /** The current period of a quota counter, undefined when none is running. */
+  quotaState: (name: string, nowMs: number) => QuotaCounter | undefined | Promise<QuotaCounter | undefined>
+  /** Deletes quota counters: the next request starts a fresh period. */
+  resetQuotas: (names: readonly string[]) => Promise<void>
+  close: () => Promise<void>
 }

@@ -38,7 +38,13 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE orgs (
      id TEXT PRIMARY KEY,
      session TEXT NOT NULL
-   );`
+   );`,
+  // Quota counters, flushed from memory about once a second.
+  `CREATE TABLE quota_counters (
+     name TEXT PRIMARY KEY,
+     used INTEGER NOT NULL,
+     period_end_ms REAL NOT NULL
+   ) WITHOUT ROWID;`
 ]
 
 export function migrate (db: Database): void {

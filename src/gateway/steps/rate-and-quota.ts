@@ -1,0 +1,71 @@
+import { effectiveLimit, quotaCounterName, rateCounterName, type EffectiveLimit } from '../../core/effective-limit.js'
+import { isQuotaLimited } from '../../core/quota.js'
+import { isRateLimited, type RateDecision } from '../../core/rate-limit.js'
+import type { ErrorCode } from '../../model/errors.js'
+import type { ResolvedKey } from '../../sessions/session-resolver.js'
+import type { Counters } from '../../store/ports.js'
+import type { CompiledApi } from '../compiled-api.js'
+
+/** X-RateLimit-Limit, -Remaining, -Reset as Tyk writes them by default: quota values. */
+export type QuotaHeaders = readonly [limit: string, remaining: string, reset: string]
+
+export type LimitOutcome =
+  | { readonly kind: 'pass', readonly headers: QuotaHeaders }
+  | { readonly kind: 'deny', readonly error: ErrorCode }
+
+const RATE_LIMITED: LimitOutcome = Object.freeze({ kind: 'deny', error: 'RATE_LIMITED' })
+const QUOTA_EXCEEDED: LimitOutcome = Object.freeze({ kind: 'deny', error: 'QUOTA_EXCEEDED' })
+
+/**
+ * Tyk's RateLimitAndQuotaCheck (spec gateway 2, 3): the key's rate limit first (a 429 consumes
+ * no quota), with throttling retries when configured, then its quota (a blocked request is
+ * counted, as in Tyk). Synchronous with local counters; a promise only when the counters or
+ * a throttle wait need one.
+ */
+export function checkRateAndQuota (api: CompiledApi, key: ResolvedKey, counters: Counters, clock: () => number): LimitOutcome | Promise<LimitOutcome> {
+  const limits = effectiveLimit(key.session, api.apiId)
+  if (!api.disableRateLimit && isRateLimited(limits.rate, limits.per)) {
+    const name = rateCounterName(limits.scope, key.id, key.session.last_updated)
+    const decision = counters.rate(name, limits.rate, limits.per, clock(), false)
+    if (decision instanceof Promise) {
+      return decision.then((settled) => afterRate(settled, api, key, limits, name, counters, clock))
+    }
+    return afterRate(decision, api, key, limits, name, counters, clock)
+  }
+  return checkQuota(api, key, limits, counters, clock)
+}
+
+function afterRate (decision: RateDecision, api: CompiledApi, key: ResolvedKey, limits: EffectiveLimit, name: string, counters: Counters, clock: () => number): LimitOutcome | Promise<LimitOutcome> {
+  if (decision.kind === 'allow') return checkQuota(api, key, limits, counters, clock)
+  if (limits.throttleRetryLimit <= 0) return RATE_LIMITED
+  return throttle(api, key, limits, name, counters, clock)
+}
+
+/** Tyk's throttling: wait and retry (dry run) up to throttle_retry_limit times before a 429. */
+async function throttle (api: CompiledApi, key: ResolvedKey, limits: EffectiveLimit, name: string, counters: Counters, clock: () => number): Promise<LimitOutcome> {
+  for (let retry = 1; retry <= limits.throttleRetryLimit; retry++) {
+    if (limits.throttleInterval > 0) await new Promise((resolve) => setTimeout(resolve, limits.throttleInterval * 1000))
+    const probe = await counters.rate(name, limits.rate, limits.per, clock(), true)
+    if (probe.kind === 'allow') {
+      const real = await counters.rate(name, limits.rate, limits.per, clock(), false)
+      if (real.kind === 'allow') return await checkQuota(api, key, limits, counters, clock)
+    }
+  }
+  return RATE_LIMITED
+}
+
+function checkQuota (api: CompiledApi, key: ResolvedKey, limits: EffectiveLimit, counters: Counters, clock: () => number): LimitOutcome | Promise<LimitOutcome> {
+  const nowMs = clock()
+  if (api.disableQuota || !isQuotaLimited(limits.quotaMax)) {
+    // unlimited: Tyk shows the session's numbers, which stay 0 (Limit -1, Remaining 0)
+    return { kind: 'pass', headers: [String(limits.quotaMax), '0', String(key.session.quota_renews)] }
+  }
+  const decision = counters.quota(quotaCounterName(limits.scope, key.id), limits.quotaMax, limits.quotaRenewalRate, nowMs)
+  const settle = (settled: Awaited<typeof decision>): LimitOutcome => {
+    if (settled.kind === 'block') return QUOTA_EXCEEDED
+    // a quota that never renews shows "now" as its renewal time, as Tyk does
+    const resetSeconds = Math.floor((settled.periodEndMs === Infinity ? nowMs : settled.periodEndMs) / 1000)
+    return { kind: 'pass', headers: [String(limits.quotaMax), String(settled.remaining), String(resetSeconds)] }
+  }
+  return decision instanceof Promise ? decision.then(settle) : settle(decision)
+}

@@ -1,0 +1,104 @@
+import type { Database, Statement } from 'better-sqlite3'
+import { countQuota, newQuotaPeriod, type QuotaCounter, type QuotaDecision } from '../../core/quota.js'
+import { newBucket, takeFromBucket, type RateBucket, type RateDecision } from '../../core/rate-limit.js'
+import type { Counters } from '../ports.js'
+
+const IDLE_BUCKET_MS = 10 * 60 * 1000 // Tyk discards buckets idle for 10 minutes
+
+/**
+ * Counters of one gateway node, exact and in memory: a request never waits for I/O. Quota
+ * counters are written to SQLite about once a second (`flushIntervalMs`), so a crash loses at
+ * most that much counted traffic; a clean stop loses nothing. Rate buckets are not persisted
+ * (a window is seconds long; Tyk keeps them in memory too).
+ */
+export class LocalCounters implements Counters {
+  private readonly buckets = new Map<string, RateBucket>()
+  private readonly quotas = new Map<string, QuotaCounter>()
+  private readonly dirty = new Set<string>()
+  private readonly timer: NodeJS.Timeout
+  private readonly statements: {
+    readonly get: Statement<[string], { used: number, period_end_ms: number }>
+    readonly put: Statement<[string, number, number]>
+    readonly delete: Statement<[string]>
+  }
+
+  constructor (private readonly db: Database, private readonly clock: () => number, flushIntervalMs = 1000) {
+    this.statements = {
+      get: db.prepare('SELECT used, period_end_ms FROM quota_counters WHERE name = ?'),
+      put: db.prepare('INSERT INTO quota_counters (name, used, period_end_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET used = excluded.used, period_end_ms = excluded.period_end_ms'),
+      delete: db.prepare('DELETE FROM quota_counters WHERE name = ?')
+    }
+    this.timer = setInterval(() => { this.flush() }, flushIntervalMs)
+    this.timer.unref()
+  }
+
+  rate (name: string, rate: number, per: number, nowMs: number, dryRun: boolean): RateDecision {
+    let bucket = this.buckets.get(name)
+    if (bucket === undefined) {
+      bucket = newBucket(rate, per, nowMs)
+      if (!dryRun) this.buckets.set(name, bucket)
+    }
+    return takeFromBucket(bucket, rate, per, nowMs, dryRun)
+  }
+
+  quota (name: string, quotaMax: number, renewalSeconds: number, nowMs: number): QuotaDecision {
+    let counter = this.load(name)
+    if (counter === undefined) {
+      counter = newQuotaPeriod(renewalSeconds, nowMs)
+      this.quotas.set(name, counter)
+    }
+    this.dirty.add(name)
+    return countQuota(counter, quotaMax, renewalSeconds, nowMs)
+  }
+
+  quotaState (name: string, nowMs: number): QuotaCounter | undefined {
+    const counter = this.load(name)
+    return counter === undefined || nowMs >= counter.periodEndMs ? undefined : { ...counter }
+  }
+
+  async resetQuotas (names: readonly string[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const name of names) {
+        this.quotas.delete(name)
+        this.dirty.delete(name)
+        this.statements.delete.run(name)
+      }
+    })()
+  }
+
+  /** Writes every counter changed since the last flush, in one transaction. */
+  flush (): void {
+    if (this.dirty.size === 0) return
+    const names = [...this.dirty]
+    this.dirty.clear()
+    this.db.transaction(() => {
+      for (const name of names) {
+        const counter = this.quotas.get(name)
+        if (counter !== undefined) this.statements.put.run(name, counter.used, counter.periodEndMs === Infinity ? Number.MAX_VALUE : counter.periodEndMs)
+      }
+    })()
+    this.evictIdleBuckets()
+  }
+
+  async close (): Promise<void> {
+    clearInterval(this.timer)
+    this.flush()
+  }
+
+  private load (name: string): QuotaCounter | undefined {
+    const cached = this.quotas.get(name)
+    if (cached !== undefined) return cached
+    const row = this.statements.get.get(name)
+    if (row === undefined) return undefined
+    const counter = { used: row.used, periodEndMs: row.period_end_ms >= Number.MAX_VALUE ? Infinity : row.period_end_ms }
+    this.quotas.set(name, counter)
+    return counter
+  }
+
+  private evictIdleBuckets (): void {
+    const cutoff = this.clock() - IDLE_BUCKET_MS
+    for (const [name, bucket] of this.buckets) {
+      if (bucket.resetAtMs < cutoff) this.buckets.delete(name)
+    }
+  }
+}
