@@ -6,14 +6,18 @@ const DISALLOWED = deny('ACCESS_DISALLOWED')
 /**
  * Tyk's MW:AccessRightsCheck (mw_access_rights.go): an empty access_rights map is a master key
  * and may call any API; otherwise the API must be listed and, for a versioned API, the version
- * granted. `version` is undefined for an API that is not versioned.
+ * granted. `version` is undefined for an API that is not versioned. `fallbackVersion` is the
+ * default version when the API falls back to it (definition.fallback_to_default).
  */
-export function checkAccessRights (session: Pick<Session, 'access_rights'>, apiId: string, version: string | undefined): Verdict {
+export function checkAccessRights (session: Pick<Session, 'access_rights'>, apiId: string, version: string | undefined, fallbackVersion?: string): Verdict {
   const rights = session.access_rights
   const entry = rights[apiId]
   if (entry === undefined) return hasAnyEntry(rights) ? DISALLOWED : PASS
   if (version === undefined) return PASS
-  return entry.versions?.includes(version) === true ? PASS : DISALLOWED
+  const versions = entry.versions
+  if (versions?.includes(version) === true) return PASS
+  if (fallbackVersion !== undefined && fallbackVersion !== version && versions?.includes(fallbackVersion) === true) return PASS
+  return DISALLOWED
 }
 
 /** Object.keys() would allocate an array per request; one step of for...in does not. */

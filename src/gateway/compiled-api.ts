@@ -1,5 +1,6 @@
 import type { ApiDefinition } from '../model/api-definition.js'
 import type { UpstreamTarget } from './proxy.js'
+import { parseTykDate, type Versioning } from '../core/version.js'
 
 /** An API definition turned, once at load, into what the hot path reads. */
 export interface CompiledApi {
@@ -19,6 +20,7 @@ export interface CompiledApi {
   readonly stripHeader: string | undefined
   readonly disableRateLimit: boolean
   readonly disableQuota: boolean
+  readonly versioning: Versioning
   readonly definition: ApiDefinition
 }
 
@@ -56,6 +58,26 @@ export function compileApi (definition: ApiDefinition): CompiledApi {
     stripHeader: definition.strip_auth_data ? headerName.toLowerCase() : undefined,
     disableRateLimit: definition.disable_rate_limit,
     disableQuota: definition.disable_quota,
+    versioning: compileVersioning(definition),
     definition
+  }
+}
+
+function compileVersioning (definition: ApiDefinition): Versioning {
+  const { location, key } = definition.definition
+  const versions = new Map<string, number>()
+  for (const [name, info] of Object.entries(definition.version_data.versions)) {
+    // a version whose name differs from its map key cannot be selected (Tyk indexes by name)
+    if ((info.name ?? name) === name) versions.set(name, parseTykDate(info.expires ?? ''))
+  }
+  const expiration = (definition as { expiration?: unknown }).expiration
+  return {
+    notVersioned: definition.version_data.not_versioned,
+    location: location === 'header' || location === 'url-param' || location === 'url' ? location : 'none',
+    key: location === 'header' ? key.toLowerCase() : key,
+    defaultVersion: definition.version_data.default_version,
+    fallbackToDefault: definition.definition.fallback_to_default,
+    versions,
+    apiExpiresMs: typeof expiration === 'string' ? parseTykDate(expiration) : Infinity
   }
 }

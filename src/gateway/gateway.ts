@@ -1,20 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { checkAccessRights } from '../core/access.js'
+import { checkAllowedUrls } from '../core/allowed-urls.js'
 import { checkExpiry } from '../core/expiry.js'
 import { upstreamPath } from '../core/upstream-path.js'
+import { resolveVersion } from '../core/version.js'
 import type { Session } from '../model/session.js'
 import type { OrgSessions } from '../sessions/org-sessions.js'
-import type { SessionResolver } from '../sessions/session-resolver.js'
+import type { ResolvedKey, SessionResolver } from '../sessions/session-resolver.js'
+import type { Counters } from '../store/ports.js'
 import type { CompiledApi } from './compiled-api.js'
 import { readCredential } from './credential.js'
 import { writeGatewayError, writeRouteNotFound } from './error-writer.js'
 import type { UpstreamProxy } from './proxy.js'
-import { checkRateAndQuota, type LimitOutcome, type QuotaHeaders } from './steps/rate-and-quota.js'
-import type { Counters } from '../store/ports.js'
-
-/** Keyless APIs have no session: Tyk's quota headers are all 0. */
-const NO_SESSION_HEADERS: QuotaHeaders = Object.freeze(['0', '0', '0'] as const)
+import { requestedVersion } from './requested-version.js'
 import type { ApiRouter } from './router.js'
+import { checkRateAndQuota, type LimitOutcome, type QuotaHeaders } from './steps/rate-and-quota.js'
 
 export interface GatewayDeps {
   readonly resolver: SessionResolver
@@ -27,9 +27,25 @@ export interface GatewayDeps {
   readonly orgSessions: OrgSessions | undefined
 }
 
+/** One request's state through the pipeline: one object, no closures per step. */
+interface RequestContext {
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  readonly api: CompiledApi
+  readonly path: string
+  readonly query: string
+  readonly nowMs: number
+  /** the version access rights are checked against; undefined when the API is not versioned */
+  version: string | undefined
+}
+
+/** Keyless APIs have no session: Tyk's quota headers are all 0. */
+const NO_SESSION_HEADERS: QuotaHeaders = Object.freeze(['0', '0', '0'] as const)
+
 /**
- * The data plane: route, authenticate, check expiry and access, proxy, in Tyk's order. The
- * router is swapped whole on reload, so a request sees one consistent set of APIs.
+ * The data plane, in Tyk's order: route, version, org, auth, expiry, access, allowed URLs,
+ * rate limit, quota, proxy. The router is swapped whole on reload, so a request sees one
+ * consistent set of APIs.
  */
 export class Gateway {
   private router: ApiRouter
@@ -48,94 +64,106 @@ export class Gateway {
     const url = req.url ?? '/'
     const queryAt = url.indexOf('?')
     const path = queryAt === -1 ? url : url.slice(0, queryAt)
-    const query = queryAt === -1 ? '' : url.slice(queryAt + 1)
     const api = this.router.match(path)
     if (api === undefined) {
       writeRouteNotFound(res)
       return
     }
+    const ctx: RequestContext = { req, res, api, path, query: queryAt === -1 ? '' : url.slice(queryAt + 1), nowMs: this.deps.clock(), version: undefined }
+    // Version errors come before authentication, as in Tyk.
+    const version = resolveVersion(api.versioning, requestedVersion(req, ctx.path, ctx.query, api), ctx.nowMs)
+    if (version.kind === 'deny') {
+      writeGatewayError(res, version.error)
+      return
+    }
+    ctx.version = version.version
+    if (version.expiresMs !== Infinity) res.setHeader('x-tyk-api-expires', new Date(version.expiresMs).toUTCString().replace('GMT', 'UTC'))
     const orgSessions = this.deps.orgSessions
     if (orgSessions !== undefined && api.orgId !== '') {
       const org = orgSessions.get(api.orgId)
       if (org instanceof Promise) {
-        org.then((session) => { this.afterOrgCheck(req, res, api, path, query, session) }, () => { writeGatewayError(res, 'INTERNAL') })
+        org.then((session) => { this.afterOrgCheck(ctx, session) }, () => { writeGatewayError(res, 'INTERNAL') })
         return
       }
-      this.afterOrgCheck(req, res, api, path, query, org)
+      this.afterOrgCheck(ctx, org)
       return
     }
-    this.authenticate(req, res, api, path, query)
+    this.authenticate(ctx)
   }
 
   /** Tyk's OrganizationMonitor: an inactive org stops every request to its APIs. */
-  private afterOrgCheck (req: IncomingMessage, res: ServerResponse, api: CompiledApi, path: string, query: string, org: Session | undefined): void {
+  private afterOrgCheck (ctx: RequestContext, org: Session | undefined): void {
     if (org?.is_inactive === true) {
-      writeGatewayError(res, 'ORG_INACTIVE')
+      writeGatewayError(ctx.res, 'ORG_INACTIVE')
       return
     }
-    this.authenticate(req, res, api, path, query)
+    this.authenticate(ctx)
   }
 
-  private authenticate (req: IncomingMessage, res: ServerResponse, api: CompiledApi, path: string, query: string): void {
-    if (api.keyless) {
-      this.forward(req, res, api, path, query, NO_SESSION_HEADERS)
+  private authenticate (ctx: RequestContext): void {
+    if (ctx.api.keyless) {
+      this.forward(ctx, NO_SESSION_HEADERS)
       return
     }
-    const credential = readCredential(req, query, api)
+    const credential = readCredential(ctx.req, ctx.query, ctx.api)
     if (credential === '') {
-      writeGatewayError(res, 'AUTH_FIELD_MISSING')
+      writeGatewayError(ctx.res, 'AUTH_FIELD_MISSING')
       return
     }
     if (credential.length < this.minTokenLength) {
-      writeGatewayError(res, 'ACCESS_DISALLOWED')
+      writeGatewayError(ctx.res, 'ACCESS_DISALLOWED')
       return
     }
-    const resolved = this.deps.resolver.resolve(credential, api.orgId)
+    const resolved = this.deps.resolver.resolve(credential, ctx.api.orgId)
     if (resolved instanceof Promise) {
-      resolved.then(
-        (key) => { this.authorize(req, res, api, path, query, key) },
-        () => { writeGatewayError(res, 'INTERNAL') }
-      )
+      resolved.then((key) => { this.authorize(ctx, key) }, () => { writeGatewayError(ctx.res, 'INTERNAL') })
     } else {
-      this.authorize(req, res, api, path, query, resolved)
+      this.authorize(ctx, resolved)
     }
   }
 
-  private authorize (req: IncomingMessage, res: ServerResponse, api: CompiledApi, path: string, query: string, key: Awaited<ReturnType<SessionResolver['resolve']>>): void {
+  private authorize (ctx: RequestContext, key: ResolvedKey | undefined): void {
     if (key === undefined) {
-      writeGatewayError(res, 'ACCESS_DISALLOWED')
+      writeGatewayError(ctx.res, 'ACCESS_DISALLOWED')
       return
     }
-    const expiry = checkExpiry(key.session, this.deps.clock())
+    const expiry = checkExpiry(key.session, ctx.nowMs)
     if (!expiry.ok) {
-      writeGatewayError(res, expiry.error)
+      writeGatewayError(ctx.res, expiry.error)
       return
     }
-    const access = checkAccessRights(key.session, api.apiId, undefined)
+    const { versioning } = ctx.api
+    const access = checkAccessRights(key.session, ctx.api.apiId, ctx.version, versioning.fallbackToDefault ? versioning.defaultVersion : undefined)
     if (!access.ok) {
-      writeGatewayError(res, access.error)
+      writeGatewayError(ctx.res, access.error)
       return
     }
-    const limits = checkRateAndQuota(api, key, this.deps.counters, this.deps.clock)
+    const urls = checkAllowedUrls(key.session.access_rights[ctx.api.apiId]?.allowed_urls, ctx.req.method ?? 'GET', ctx.path)
+    if (!urls.ok) {
+      writeGatewayError(ctx.res, urls.error)
+      return
+    }
+    const limits = checkRateAndQuota(ctx.api, key, this.deps.counters, this.deps.clock)
     if (limits instanceof Promise) {
-      limits.then((outcome) => { this.afterLimits(req, res, api, path, query, outcome) }, () => { writeGatewayError(res, 'INTERNAL') })
+      limits.then((outcome) => { this.afterLimits(ctx, outcome) }, () => { writeGatewayError(ctx.res, 'INTERNAL') })
     } else {
-      this.afterLimits(req, res, api, path, query, limits)
+      this.afterLimits(ctx, limits)
     }
   }
 
-  private afterLimits (req: IncomingMessage, res: ServerResponse, api: CompiledApi, path: string, query: string, outcome: LimitOutcome): void {
+  private afterLimits (ctx: RequestContext, outcome: LimitOutcome): void {
     if (outcome.kind === 'deny') {
-      writeGatewayError(res, outcome.error)
+      writeGatewayError(ctx.res, outcome.error)
       return
     }
-    this.forward(req, res, api, path, query, outcome.headers)
+    this.forward(ctx, outcome.headers)
   }
 
-  private forward (req: IncomingMessage, res: ServerResponse, api: CompiledApi, path: string, query: string, quotaHeaders: QuotaHeaders): void {
-    const target = upstreamPath(path, query, api.listenPath, api.stripListenPath, api.targetPath, api.targetQuery)
-    this.deps.proxy.forward(req, res, api.target, target, api.stripHeader, quotaHeaders).catch(() => {
-      writeGatewayError(res, 'PROXY_FAILED')
+  private forward (ctx: RequestContext, quotaHeaders: QuotaHeaders): void {
+    const { api } = ctx
+    const target = upstreamPath(ctx.path, ctx.query, api.listenPath, api.stripListenPath, api.targetPath, api.targetQuery)
+    this.deps.proxy.forward(ctx.req, ctx.res, api.target, target, api.stripHeader, quotaHeaders).catch(() => {
+      writeGatewayError(ctx.res, 'PROXY_FAILED')
     })
   }
 }

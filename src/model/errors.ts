@@ -71,6 +71,14 @@ export const errors = {
   KEY_INACTIVE: { status: 403, message: 'Key is inactive, please renew' }, // mw_key_expired_check.go
   KEY_EXPIRED: { status: 401, message: 'Key has expired, please renew' }, // mw_key_expired_check.go
   ORG_INACTIVE: { status: 403, message: 'this organisation access has been disabled, please contact your API administrator' }, // mw_organisation_activity.go
+  // mw_version_check.go / api_definition.go
+  VERSION_AMBIGUOUS_DEFAULT: { status: 403, message: 'Ambiguous default API version for this non-versioned API' },
+  VERSION_NO_DEFAULT: { status: 403, message: 'No default API version for this non-versioned API found' },
+  VERSION_INFO_NOT_FOUND: { status: 403, message: 'Version information not found' },
+  VERSION_DOES_NOT_EXIST: { status: 403, message: 'This API version does not seem to exist' },
+  API_EXPIRED: { status: 403, message: 'API has expired, please check documentation or contact administrator' },
+  VERSION_EXPIRED: { status: 403, message: 'Api Version has expired, please check documentation or contact administrator' },
+  RESOURCE_DISALLOWED: { status: 403, message: 'Access to this resource has been disallowed' }, // mw_granular_access.go
   RATE_LIMITED: { status: 429, message: 'Rate Limit Exceeded' }, // mw_rate_limiting.go
   QUOTA_EXCEEDED: { status: 403, message: 'Quota exceeded' }, // mw_rate_limiting.go
   UPSTREAM_TIMEOUT: { status: 504, message: 'Upstream service reached hard timeout.' }, // reverse_proxy.go

@@ -110,6 +110,7 @@ export const SessionSchema = Type.Object({
 export type SessionInput = Static<typeof SessionSchema>
 export type AccessDefinition = Static<typeof AccessDefinitionSchema>
 export type ApiLimit = Static<typeof ApiLimitSchema>
+export type AllowedUrl = Static<typeof AllowedUrlSchema>
 
 /** A session with every Tyk field filled: what we store and what we answer. */
 export type Session = Required<Pick<SessionInput,

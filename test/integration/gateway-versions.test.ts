@@ -1,0 +1,35 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { startTestGatehouse, tempDir } from '../helpers/gatehouse.js'
+import { anApi, startEchoUpstream, writeJson } from '../helpers/upstream.js'
+
+test('versions: checked before auth, granted per key, expiry header; allowed_urls per method', async (t) => {
+  const upstream = await startEchoUpstream()
+  const apps = join(tempDir(), 'apps')
+  writeJson(apps, 'v.json', anApi({
+    api_id: 'v',
+    listen_path: '/v/',
+    target: upstream.url,
+    definition: { location: 'header', key: 'version' },
+    version_data: { not_versioned: false, default_version: 'v1', versions: { v1: { name: 'v1', expires: '3000-01-02 15:04' }, v2: { name: 'v2' }, v0: { name: 'v0', expires: '2001-01-01 00:00' } } }
+  }))
+  writeJson(apps, 'u.json', anApi({ api_id: 'u', listen_path: '/u/', target: upstream.url }))
+  const gh = await startTestGatehouse({ app_path: apps })
+  t.after(async () => { await gh.close(); await upstream.close() })
+  const call = async (path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number, error?: string, expires: string | null }> => {
+    const res = await fetch(gh.url + path, { headers, method })
+    const text = await res.text()
+    return { status: res.status, error: res.status >= 400 ? (JSON.parse(text) as { error: string }).error : undefined, expires: res.headers.get('x-tyk-api-expires') }
+  }
+  assert.deepEqual(await call('/v/', { version: 'v3' }), { status: 403, error: 'This API version does not seem to exist', expires: null }, 'before auth: no key needed')
+  assert.equal((await call('/v/', { version: 'v0' })).error, 'Api Version has expired, please check documentation or contact administrator')
+  const key = ((await gh.admin('POST', '/tyk/keys/create', { access_rights: { v: { api_id: 'v', versions: ['v1'] }, u: { api_id: 'u', allowed_urls: [{ url: '/users', methods: ['GET'] }] } } })).json as { key: string }).key
+  const v1 = await call('/v/', { version: 'v1', authorization: key })
+  assert.deepEqual(v1, { status: 200, error: undefined, expires: 'Thu, 02 Jan 3000 15:04:00 UTC' })
+  assert.equal((await call('/v/', { authorization: key })).status, 200, 'no version named: the default v1')
+  assert.deepEqual(await call('/v/', { version: 'v2', authorization: key }), { status: 403, error: 'Access to this API has been disallowed', expires: null })
+  assert.equal((await call('/u/users/1', { authorization: key })).status, 200)
+  assert.deepEqual(await call('/u/users/1', { authorization: key }, 'DELETE'), { status: 403, error: 'Access to this resource has been disallowed', expires: null })
+  assert.equal((await call('/u/orders', { authorization: key })).error, 'Access to this resource has been disallowed')
+})
