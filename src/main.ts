@@ -26,6 +26,8 @@ import { PolicyFolder } from './store/files/policy-folder.js'
 import { PolicyTable } from './store/sqlite/policy-table.js'
 import { LocalCounters } from './store/sqlite/local-counters.js'
 import { SqliteStore } from './store/sqlite/sqlite-store.js'
+import { SqliteAnalytics } from './store/sqlite/sqlite-analytics.js'
+import { AnalyticsQueue } from './analytics/analytics-queue.js'
 import { GatehouseStartError } from './start-error.js'
 
 export const VERSION = 'v0.1.0'
@@ -60,6 +62,10 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const store = new SqliteStore({ path: config.storage.path })
   const bus = new LocalBus()
   const counters = new LocalCounters(store.db, clock)
+  const analyticsSink = new SqliteAnalytics(store.db)
+  const analytics = config.enable_analytics
+    ? new AnalyticsQueue({ sink: analyticsSink, onError: (err) => { logger.error({ err }, 'analytics batch lost') } })
+    : undefined
   const naming = new KeyNaming({ hashKeys: config.hash_keys, hashKeyFunction: config.hash_key_function })
   const policies = new PolicyRegistry()
   const apis = new Map<string, CompiledApi>()
@@ -93,6 +99,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     clock,
     minTokenLength: config.min_token_length,
     counters,
+    analytics,
     orgSessions: config.enforce_org_quotas ? new OrgSessions(store, bus) : undefined
   })
 
@@ -126,6 +133,8 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     policies: policyService,
     orgs,
     apis: apiService,
+    analytics: { summarize: (query) => analyticsSink.summarize(query), flush: async () => { await analytics?.flush() } },
+    clock,
     logger,
     version: VERSION,
     healthCheckName: config.health_check_endpoint_name,
@@ -170,6 +179,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
         await closed
         await proxy.close()
         await admin.app.close()
+        await analytics?.close()
         await counters.close()
         await store.close()
       })()

@@ -10,6 +10,7 @@ import { registerSystemRoutes, type SystemDeps } from './system.js'
 import { registerPolicyRoutes } from './policies.js'
 import { registerOrgRoutes } from './orgs.js'
 import { registerApiRoutes } from './apis.js'
+import { registerAnalyticsRoutes, type AnalyticsReader } from './analytics.js'
 import type { KeyService } from '../sessions/key-service.js'
 import type { OrgService } from '../sessions/org-service.js'
 import type { PolicyService } from '../policies/policy-service.js'
@@ -21,6 +22,8 @@ export interface AdminDeps extends SystemDeps {
   readonly policies: PolicyService
   readonly orgs: OrgService
   readonly apis: ApiService
+  readonly analytics: AnalyticsReader
+  readonly clock: () => number
   readonly logger: FastifyBaseLogger
   /** Largest accepted request body; Tyk has none, we refuse more than this with 413. */
   readonly bodyLimitBytes?: number
@@ -90,6 +93,7 @@ export async function buildAdminApp (deps: AdminDeps): Promise<AdminApp> {
     registerPolicyRoutes(scope, routes, deps.policies)
     registerOrgRoutes(scope, routes, deps.orgs)
     registerApiRoutes(scope, routes, deps.apis)
+    registerAnalyticsRoutes(scope, routes, deps.analytics, deps.clock)
     registerSystemRoutes(scope, routes, deps)
   })
   await app.ready()

@@ -6,6 +6,9 @@ import { parseTykDate, type Versioning } from '../core/version.js'
 export interface CompiledApi {
   readonly apiId: string
   readonly orgId: string
+  readonly name: string
+  readonly tags: readonly string[]
+  readonly doNotTrack: boolean
   readonly listenPath: string
   readonly stripListenPath: boolean
   readonly keyless: boolean
@@ -46,6 +49,9 @@ export function compileApi (definition: ApiDefinition): CompiledApi {
   return {
     apiId: definition.api_id,
     orgId: definition.org_id,
+    name: definition.name,
+    tags: definition.tags,
+    doNotTrack: definition.do_not_track,
     listenPath: normalizeListenPath(definition.proxy.listen_path),
     stripListenPath: definition.proxy.strip_listen_path,
     keyless: definition.use_keyless,

@@ -1,4 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AnalyticsQueue } from '../analytics/analytics-queue.js'
+import { buildRecord } from '../analytics/build-record.js'
+import { errors, type ErrorCode } from '../model/errors.js'
 import { checkAccessRights } from '../core/access.js'
 import { checkAllowedUrls } from '../core/allowed-urls.js'
 import { checkExpiry } from '../core/expiry.js'
@@ -25,6 +28,8 @@ export interface GatewayDeps {
   readonly counters: Counters
   /** Present when enforce_org_quotas is on: org sessions are checked before auth, as in Tyk. */
   readonly orgSessions: OrgSessions | undefined
+  /** Absent when enable_analytics is false. */
+  readonly analytics: AnalyticsQueue | undefined
 }
 
 /** One request's state through the pipeline: one object, no closures per step. */
@@ -35,8 +40,13 @@ interface RequestContext {
   readonly path: string
   readonly query: string
   readonly nowMs: number
+  /** performance.now() when the request arrived, for the analytics latency */
+  readonly startedMs: number
+  /** the version the request named ('' for none) */
+  requestedVersion: string
   /** the version access rights are checked against; undefined when the API is not versioned */
   version: string | undefined
+  key: ResolvedKey | undefined
 }
 
 /** Keyless APIs have no session: Tyk's quota headers are all 0. */
@@ -69,11 +79,12 @@ export class Gateway {
       writeRouteNotFound(res)
       return
     }
-    const ctx: RequestContext = { req, res, api, path, query: queryAt === -1 ? '' : url.slice(queryAt + 1), nowMs: this.deps.clock(), version: undefined }
+    const ctx: RequestContext = { req, res, api, path, query: queryAt === -1 ? '' : url.slice(queryAt + 1), nowMs: this.deps.clock(), startedMs: performance.now(), requestedVersion: '', version: undefined, key: undefined }
     // Version errors come before authentication, as in Tyk.
-    const version = resolveVersion(api.versioning, requestedVersion(req, ctx.path, ctx.query, api), ctx.nowMs)
+    ctx.requestedVersion = requestedVersion(req, ctx.path, ctx.query, api)
+    const version = resolveVersion(api.versioning, ctx.requestedVersion, ctx.nowMs)
     if (version.kind === 'deny') {
-      writeGatewayError(res, version.error)
+      this.fail(ctx, version.error)
       return
     }
     ctx.version = version.version
@@ -82,7 +93,7 @@ export class Gateway {
     if (orgSessions !== undefined && api.orgId !== '') {
       const org = orgSessions.get(api.orgId)
       if (org instanceof Promise) {
-        org.then((session) => { this.afterOrgCheck(ctx, session) }, () => { writeGatewayError(res, 'INTERNAL') })
+        org.then((session) => { this.afterOrgCheck(ctx, session) }, () => { this.fail(ctx, 'INTERNAL') })
         return
       }
       this.afterOrgCheck(ctx, org)
@@ -94,7 +105,7 @@ export class Gateway {
   /** Tyk's OrganizationMonitor: an inactive org stops every request to its APIs. */
   private afterOrgCheck (ctx: RequestContext, org: Session | undefined): void {
     if (org?.is_inactive === true) {
-      writeGatewayError(ctx.res, 'ORG_INACTIVE')
+      this.fail(ctx, 'ORG_INACTIVE')
       return
     }
     this.authenticate(ctx)
@@ -107,16 +118,16 @@ export class Gateway {
     }
     const credential = readCredential(ctx.req, ctx.query, ctx.api)
     if (credential === '') {
-      writeGatewayError(ctx.res, 'AUTH_FIELD_MISSING')
+      this.fail(ctx, 'AUTH_FIELD_MISSING')
       return
     }
     if (credential.length < this.minTokenLength) {
-      writeGatewayError(ctx.res, 'ACCESS_DISALLOWED')
+      this.fail(ctx, 'ACCESS_DISALLOWED')
       return
     }
     const resolved = this.deps.resolver.resolve(credential, ctx.api.orgId)
     if (resolved instanceof Promise) {
-      resolved.then((key) => { this.authorize(ctx, key) }, () => { writeGatewayError(ctx.res, 'INTERNAL') })
+      resolved.then((key) => { this.authorize(ctx, key) }, () => { this.fail(ctx, 'INTERNAL') })
     } else {
       this.authorize(ctx, resolved)
     }
@@ -124,28 +135,29 @@ export class Gateway {
 
   private authorize (ctx: RequestContext, key: ResolvedKey | undefined): void {
     if (key === undefined) {
-      writeGatewayError(ctx.res, 'ACCESS_DISALLOWED')
+      this.fail(ctx, 'ACCESS_DISALLOWED')
       return
     }
+    ctx.key = key
     const expiry = checkExpiry(key.session, ctx.nowMs)
     if (!expiry.ok) {
-      writeGatewayError(ctx.res, expiry.error)
+      this.fail(ctx, expiry.error)
       return
     }
     const { versioning } = ctx.api
     const access = checkAccessRights(key.session, ctx.api.apiId, ctx.version, versioning.fallbackToDefault ? versioning.defaultVersion : undefined)
     if (!access.ok) {
-      writeGatewayError(ctx.res, access.error)
+      this.fail(ctx, access.error)
       return
     }
     const urls = checkAllowedUrls(key.session.access_rights[ctx.api.apiId]?.allowed_urls, ctx.req.method ?? 'GET', ctx.path)
     if (!urls.ok) {
-      writeGatewayError(ctx.res, urls.error)
+      this.fail(ctx, urls.error)
       return
     }
     const limits = checkRateAndQuota(ctx.api, key, this.deps.counters, this.deps.clock)
     if (limits instanceof Promise) {
-      limits.then((outcome) => { this.afterLimits(ctx, outcome) }, () => { writeGatewayError(ctx.res, 'INTERNAL') })
+      limits.then((outcome) => { this.afterLimits(ctx, outcome) }, () => { this.fail(ctx, 'INTERNAL') })
     } else {
       this.afterLimits(ctx, limits)
     }
@@ -153,7 +165,7 @@ export class Gateway {
 
   private afterLimits (ctx: RequestContext, outcome: LimitOutcome): void {
     if (outcome.kind === 'deny') {
-      writeGatewayError(ctx.res, outcome.error)
+      this.fail(ctx, outcome.error)
       return
     }
     this.forward(ctx, outcome.headers)
@@ -162,8 +174,34 @@ export class Gateway {
   private forward (ctx: RequestContext, quotaHeaders: QuotaHeaders): void {
     const { api } = ctx
     const target = upstreamPath(ctx.path, ctx.query, api.listenPath, api.stripListenPath, api.targetPath, api.targetQuery)
-    this.deps.proxy.forward(ctx.req, ctx.res, api.target, target, api.stripHeader, quotaHeaders).catch(() => {
-      writeGatewayError(ctx.res, 'PROXY_FAILED')
-    })
+    this.deps.proxy.forward(ctx.req, ctx.res, api.target, target, api.stripHeader, quotaHeaders).then(
+      (outcome) => { this.record(ctx, outcome.status, outcome.upstreamMs) },
+      () => { this.fail(ctx, 'PROXY_FAILED') }
+    )
+  }
+
+  /** A gateway error in Tyk's format; recorded in analytics like any other answer. */
+  private fail (ctx: RequestContext, code: ErrorCode): void {
+    writeGatewayError(ctx.res, code)
+    this.record(ctx, errors[code].status, 0)
+  }
+
+  private record (ctx: RequestContext, status: number, upstreamMs: number): void {
+    const analytics = this.deps.analytics
+    if (analytics === undefined || ctx.api.doNotTrack) return
+    analytics.record(buildRecord({
+      req: ctx.req,
+      path: ctx.path,
+      listenPath: ctx.api.listenPath,
+      stripListenPath: ctx.api.stripListenPath,
+      api: ctx.api,
+      requestedVersion: ctx.requestedVersion,
+      keyId: ctx.key?.id ?? '',
+      session: ctx.key?.session,
+      status,
+      totalMs: performance.now() - ctx.startedMs,
+      upstreamMs,
+      nowMs: this.deps.clock()
+    }))
   }
 }

@@ -1,10 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
+import { errors } from '../model/errors.js'
 import { writeGatewayError } from './error-writer.js'
 
 /** Headers that describe one connection, never forwarded (RFC 9110 7.6.1; Tyk's list). */
 const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host'])
+
+/** Tyk's status for a request the client gave up on. */
+const CLIENT_CLOSED = 499
+
+export interface ProxyOutcome {
+  readonly status: number
+  readonly upstreamMs: number
+}
 
 export interface UpstreamTarget {
   readonly origin: string
@@ -17,7 +26,8 @@ export class UpstreamProxy {
 
   constructor (private readonly options: { readonly headersTimeoutMs: number, readonly connectionsPerOrigin: number, readonly userAgent: string }) {}
 
-  async forward (req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, path: string, dropHeader: string | undefined, quotaHeaders: readonly [string, string, string]): Promise<void> {
+  /** Resolves once the response is sent, with its status and the upstream's latency. */
+  async forward (req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, path: string, dropHeader: string | undefined, quotaHeaders: readonly [string, string, string]): Promise<ProxyOutcome> {
     const pool = this.poolFor(target.origin)
     const outgoing = requestHeaders(req, target.host, dropHeader, this.options.userAgent)
     const abort = new AbortController()
@@ -25,6 +35,7 @@ export class UpstreamProxy {
     res.once('close', onClose)
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined
     let upstream: Dispatcher.ResponseData
+    const startedMs = performance.now()
     try {
       upstream = await pool.request({
         method: req.method as Dispatcher.HttpMethod,
@@ -36,10 +47,13 @@ export class UpstreamProxy {
       })
     } catch (err) {
       res.off('close', onClose)
-      if (abort.signal.aborted) return // the client left; nobody to answer
-      writeGatewayError(res, errorCodeOf(err))
-      return
+      const upstreamMs = performance.now() - startedMs
+      if (abort.signal.aborted) return { status: CLIENT_CLOSED, upstreamMs } // nobody to answer
+      const code = errorCodeOf(err)
+      writeGatewayError(res, code)
+      return { status: errors[code].status, upstreamMs }
     }
+    const upstreamMs = performance.now() - startedMs
     const headers = responseHeaders(upstream.headers)
     // Tyk's default ("quotas") writes the key's quota into these on every proxied response
     headers['x-ratelimit-limit'] = quotaHeaders[0]
@@ -56,6 +70,7 @@ export class UpstreamProxy {
     } finally {
       res.off('close', onClose)
     }
+    return { status: upstream.statusCode, upstreamMs }
   }
 
   async close (): Promise<void> {

@@ -57,6 +57,8 @@ export const ConfigSchema = Type.Object({
   enable_hashed_keys_listing: bool(true),
   allow_master_keys: bool(),
   enforce_org_quotas: bool(),
+  // Gatehouse records analytics unless told not to (Tyk's zero value is false).
+  enable_analytics: bool(true),
   min_token_length: count(),
   health_check_endpoint_name: str('hello'),
   readiness_check_endpoint_name: str('ready'),

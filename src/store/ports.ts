@@ -1,5 +1,6 @@
 import type { QuotaCounter, QuotaDecision } from '../core/quota.js'
 import type { RateDecision } from '../core/rate-limit.js'
+import type { AnalyticsQuery, AnalyticsRecord, AnalyticsSummary } from '../model/analytics-record.js'
 import type { Policy } from '../model/policy.js'
 import type { Session } from '../model/session.js'
 
@@ -75,4 +76,10 @@ export interface Counters {
   /** Deletes quota counters: the next request starts a fresh period. */
   resetQuotas: (names: readonly string[]) => Promise<void>
   close: () => Promise<void>
+}
+
+/** Where analytics records go, in batches, off the request path. */
+export interface AnalyticsSink {
+  write: (records: readonly AnalyticsRecord[]) => void | Promise<void>
+  summarize: (query: AnalyticsQuery) => AnalyticsSummary | Promise<AnalyticsSummary>
 }

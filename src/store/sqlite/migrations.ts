@@ -44,7 +44,20 @@ const MIGRATIONS: readonly string[] = [
      name TEXT PRIMARY KEY,
      used INTEGER NOT NULL,
      period_end_ms REAL NOT NULL
-   ) WITHOUT ROWID;`
+   ) WITHOUT ROWID;`,
+  // Analytics: raw records; no link to keys, so deleting a key keeps its history.
+  `CREATE TABLE analytics (
+     id INTEGER PRIMARY KEY,
+     timestamp_ms INTEGER NOT NULL,
+     api_id TEXT NOT NULL,
+     org_id TEXT NOT NULL,
+     api_key TEXT NOT NULL,
+     response_code INTEGER NOT NULL,
+     record TEXT NOT NULL
+   );
+   CREATE INDEX analytics_by_api ON analytics (api_id, timestamp_ms);
+   CREATE INDEX analytics_by_org ON analytics (org_id, timestamp_ms);
+   CREATE INDEX analytics_by_key ON analytics (api_key, timestamp_ms) WHERE api_key <> '';`
 ]
 
 export function migrate (db: Database): void {

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import { GatehouseError } from '../model/errors.js'
+import { AnalyticsSummarySchema, type AnalyticsQuery, type AnalyticsSummary } from '../model/analytics-record.js'
+import { firstParam } from './body.js'
+import { sendJson } from './reply.js'
+import type { RouteTable } from './route-table.js'
+import { ErrorResponseSchema } from './schemas.js'
+
+export interface AnalyticsReader {
+  summarize: (query: AnalyticsQuery) => AnalyticsSummary | Promise<AnalyticsSummary>
+  /** Writes out what is queued, so a query sees every request answered so far. */
+  flush: () => Promise<void>
+}
+
+type Query = Record<string, string | string[] | undefined>
+
+const AnalyticsQuerySchema = Type.Object({
+  key_hash: Type.Optional(Type.String({ description: 'a key\'s hash (its token when hashing is off)' })),
+  api_id: Type.Optional(Type.String()),
+  org_id: Type.Optional(Type.String()),
+  from: Type.Optional(Type.String({ description: 'RFC 3339 or unix seconds; default 24 h before `to`' })),
+  to: Type.Optional(Type.String({ description: 'RFC 3339 or unix seconds; default now' })),
+  resolution: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')], { description: 'default hour' }))
+}, { additionalProperties: true })
+
+const FIELDS = [['key_hash', 'api_key'], ['api_id', 'api_id'], ['org_id', 'org_id']] as const
+const MAX_RANGE_MS = 400 * 86_400_000
+
+/** GET /tyk/analytics (Gatehouse only): request counts by status and by hour or day. */
+export function registerAnalyticsRoutes (app: FastifyInstance, routes: RouteTable, reader: AnalyticsReader, clock: () => number): void {
+  routes.add('/tyk/analytics')
+  app.get<{ Querystring: Query }>('/tyk/analytics', {
+    schema: { tags: ['analytics'], summary: 'Requests of one key (by hash), API or org over a time range, by status and by hour or day (Gatehouse only)', querystring: AnalyticsQuerySchema, response: { 200: AnalyticsSummarySchema, 400: ErrorResponseSchema, 403: ErrorResponseSchema } }
+  }, async (request, reply) => {
+    const query = parseQuery(request.query, clock())
+    await reader.flush()
+    return sendJson(reply, 200, await reader.summarize(query))
+  })
+}
+
+function parseQuery (query: Query, nowMs: number): AnalyticsQuery {
+  const chosen = FIELDS.filter(([param]) => firstParam(query, param) !== '')
+  if (chosen.length !== 1) throw new GatehouseError('REQUEST_MALFORMED', { detail: 'give exactly one of key_hash, api_id, org_id' })
+  const [param, field] = chosen[0] ?? FIELDS[0]
+  const toMs = timeOf(firstParam(query, 'to'), 'to') ?? nowMs
+  const fromMs = timeOf(firstParam(query, 'from'), 'from') ?? toMs - 86_400_000
+  if (fromMs >= toMs) throw new GatehouseError('REQUEST_MALFORMED', { detail: 'from must be before to' })
+  if (toMs - fromMs > MAX_RANGE_MS) throw new GatehouseError('REQUEST_MALFORMED', { detail: 'the range is limited to 400 days' })
+  const resolution = firstParam(query, 'resolution') === '' ? 'hour' : firstParam(query, 'resolution')
+  if (resolution !== 'hour' && resolution !== 'day') throw new GatehouseError('REQUEST_MALFORMED', { detail: 'resolution must be hour or day' })
+  return { field, value: firstParam(query, param), fromMs, toMs, resolution }
+}
+
+/** RFC 3339, or unix seconds; undefined when absent. */
+function timeOf (text: string, name: string): number | undefined {
+  if (text === '') return undefined
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text)
+  if (!Number.isFinite(ms)) throw new GatehouseError('REQUEST_MALFORMED', { detail: `${name} must be RFC 3339 or unix seconds` })
+  return ms
+}

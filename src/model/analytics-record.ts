@@ -1,0 +1,58 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+/** Tyk's analytics record (tyk-pump analytics.AnalyticsRecord), the fields a gateway fills. */
+export const AnalyticsRecordSchema = Type.Object({
+  method: Type.String(),
+  host: Type.String(),
+  path: Type.String(),
+  raw_path: Type.String(),
+  content_length: Type.Integer(),
+  user_agent: Type.String(),
+  day: Type.Integer(),
+  month: Type.Integer(),
+  year: Type.Integer(),
+  hour: Type.Integer(),
+  response_code: Type.Integer(),
+  api_key: Type.String({ description: 'the key hash (the token when hashing is off); empty for keyless APIs' }),
+  timestamp: Type.String({ description: 'RFC 3339' }),
+  api_version: Type.String(),
+  api_name: Type.String(),
+  api_id: Type.String(),
+  org_id: Type.String(),
+  oauth_id: Type.String(),
+  request_time: Type.Integer({ description: 'total latency, ms' }),
+  latency: Type.Object({ total: Type.Integer(), upstream: Type.Integer() }),
+  raw_request: Type.String(),
+  raw_response: Type.String(),
+  ip_address: Type.String(),
+  tags: Type.Array(Type.String()),
+  alias: Type.String(),
+  track_path: Type.Boolean(),
+  expireAt: Type.String()
+})
+
+export type AnalyticsRecord = Static<typeof AnalyticsRecordSchema>
+
+/** Counts of requests by status, overall and per time bucket, for one key, API or org. */
+export const AnalyticsSummarySchema = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  resolution: Type.Union([Type.Literal('hour'), Type.Literal('day')]),
+  total: Type.Integer(),
+  by_status: Type.Record(Type.String(), Type.Integer()),
+  buckets: Type.Array(Type.Object({
+    start: Type.String(),
+    total: Type.Integer(),
+    by_status: Type.Record(Type.String(), Type.Integer())
+  }))
+})
+
+export type AnalyticsSummary = Static<typeof AnalyticsSummarySchema>
+
+export interface AnalyticsQuery {
+  readonly field: 'api_key' | 'api_id' | 'org_id'
+  readonly value: string
+  readonly fromMs: number
+  readonly toMs: number
+  readonly resolution: 'hour' | 'day'
+}

@@ -1,0 +1,56 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { startTestGatehouse, tempDir } from '../helpers/gatehouse.js'
+import { anApi, startEchoUpstream, writeJson } from '../helpers/upstream.js'
+
+test('every answered request is recorded, with Tyk\'s fields; records outlive their key', async (t) => {
+  const upstream = await startEchoUpstream()
+  const apps = join(tempDir(), 'apps')
+  writeJson(apps, 'a.json', anApi({ api_id: 'a', org_id: 'acme', listen_path: '/a/', target: upstream.url, tags: ['edge'] }))
+  writeJson(apps, 'quiet.json', anApi({ api_id: 'quiet', listen_path: '/quiet/', target: upstream.url, keyless: true, do_not_track: true }))
+  const gh = await startTestGatehouse({ app_path: apps })
+  t.after(async () => { await gh.close(); await upstream.close() })
+  const created = (await gh.admin('POST', '/tyk/keys/create', { org_id: 'acme', alias: 'reporting', tags: ['gold'], rate: 2, per: 60, access_rights: { a: { api_id: 'a' } } })).json as { key: string, key_hash: string }
+  const statuses: number[] = []
+  for (const headers of [{ authorization: created.key }, { authorization: created.key }, { authorization: created.key }, {}, { authorization: 'unknown-key' }]) {
+    statuses.push((await fetch(`${gh.url}/a/items?x=1`, { headers: { 'user-agent': 'analytics-test', ...headers } })).status)
+  }
+  assert.deepEqual(statuses, [200, 200, 429, 401, 403])
+  await fetch(`${gh.url}/quiet/`)
+  await fetch(`${gh.url}/no-such-api`)
+
+  const byApi = (await gh.admin('GET', '/tyk/analytics?api_id=a')).json as { total: number, by_status: Record<string, number>, buckets: Array<{ total: number }> }
+  assert.equal(byApi.total, 5)
+  assert.deepEqual(byApi.by_status, { 200: 2, 401: 1, 403: 1, 429: 1 })
+  assert.equal(byApi.buckets.reduce((sum, bucket) => sum + bucket.total, 0), 5)
+  assert.equal(((await gh.admin('GET', '/tyk/analytics?api_id=quiet')).json as { total: number }).total, 0, 'do_not_track APIs are not recorded')
+
+  await gh.admin('DELETE', `/tyk/keys/${created.key}`)
+  const byKey = (await gh.admin('GET', `/tyk/analytics?key_hash=${created.key_hash}&resolution=day`)).json as { total: number, by_status: Record<string, number> }
+  assert.deepEqual([byKey.total, byKey.by_status], [3, { 200: 2, 429: 1 }], 'kept after the key is deleted')
+  assert.equal(((await gh.admin('GET', '/tyk/analytics?org_id=acme')).json as { total: number }).total, 5)
+
+  const row = gh.store.db.prepare('SELECT record FROM analytics WHERE api_key = ? AND response_code = 200 LIMIT 1').get(created.key_hash) as { record: string }
+  const record = JSON.parse(row.record) as Record<string, unknown>
+  assert.equal(record.method, 'GET')
+  assert.equal(record.path, '/items')
+  assert.equal(record.user_agent, 'analytics-test')
+  assert.equal(record.api_key, created.key_hash, 'the hash, never the raw key')
+  assert.equal(record.api_version, 'Non Versioned')
+  assert.equal(record.alias, 'reporting')
+  assert.equal(record.org_id, 'acme')
+  assert.deepEqual(record.tags, ['gold', 'edge', `key-${created.key_hash}`, 'org-acme', 'api-a'])
+  assert.equal(JSON.stringify(record).includes(created.key), false)
+})
+
+test('/tyk/analytics refuses bad queries with a clear error', async (t) => {
+  const gh = await startTestGatehouse()
+  t.after(() => gh.close())
+  for (const query of ['', '?api_id=a&org_id=b', '?api_id=a&from=yesterday', '?api_id=a&resolution=minute', '?api_id=a&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z', '?api_id=a&from=0&to=2000000000']) {
+    const res = await gh.admin('GET', `/tyk/analytics${query}`)
+    assert.equal(res.status, 400, query)
+    assert.equal((res.json as { message: string }).message, 'Request malformed')
+  }
+  assert.equal((await gh.admin('GET', '/tyk/analytics?api_id=a', undefined, { secret: 'wrong' })).status, 403)
+})
