@@ -13,7 +13,8 @@ test('every answered request is recorded, with Tyk\'s fields; records outlive th
   t.after(async () => { await gh.close(); await upstream.close() })
   const created = (await gh.admin('POST', '/tyk/keys/create', { org_id: 'acme', alias: 'reporting', tags: ['gold'], rate: 2, per: 60, access_rights: { a: { api_id: 'a' } } })).json as { key: string, key_hash: string }
   const statuses: number[] = []
-  for (const headers of [{ authorization: created.key }, { authorization: created.key }, { authorization: created.key }, {}, { authorization: 'unknown-key' }]) {
+  const attempts: Array<Record<string, string>> = [{ authorization: created.key }, { authorization: created.key }, { authorization: created.key }, {}, { authorization: 'unknown-key' }]
+  for (const headers of attempts) {
     statuses.push((await fetch(`${gh.url}/a/items?x=1`, { headers: { 'user-agent': 'analytics-test', ...headers } })).status)
   }
   assert.deepEqual(statuses, [200, 200, 429, 401, 403])
