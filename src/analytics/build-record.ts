@@ -4,6 +4,7 @@ import type { Session } from '../model/session.js'
 
 export interface RecordInput {
   readonly req: IncomingMessage
+  readonly clientIp: string
   /** the request path, listen path included */
   readonly path: string
   readonly listenPath: string
@@ -51,7 +52,7 @@ export function buildRecord (input: RecordInput): AnalyticsRecord {
     latency: { total: Math.round(input.totalMs), upstream: Math.round(input.upstreamMs) },
     raw_request: '',
     raw_response: '',
-    ip_address: req.socket.remoteAddress ?? '',
+    ip_address: input.clientIp,
     tags: tagsOf(input),
     alias: session?.alias ?? '',
     track_path: false,

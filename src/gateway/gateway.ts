@@ -42,6 +42,8 @@ interface RequestContext {
   readonly nowMs: number
   /** performance.now() when the request arrived, for the analytics latency */
   readonly startedMs: number
+  /** read at arrival: the socket may be gone when the record is written */
+  readonly clientIp: string
   /** the version the request named ('' for none) */
   requestedVersion: string
   /** the version access rights are checked against; undefined when the API is not versioned */
@@ -79,7 +81,7 @@ export class Gateway {
       writeRouteNotFound(res)
       return
     }
-    const ctx: RequestContext = { req, res, api, path, query: queryAt === -1 ? '' : url.slice(queryAt + 1), nowMs: this.deps.clock(), startedMs: performance.now(), requestedVersion: '', version: undefined, key: undefined }
+    const ctx: RequestContext = { req, res, api, path, query: queryAt === -1 ? '' : url.slice(queryAt + 1), nowMs: this.deps.clock(), startedMs: performance.now(), clientIp: req.socket.remoteAddress ?? '', requestedVersion: '', version: undefined, key: undefined }
     // Version errors come before authentication, as in Tyk.
     ctx.requestedVersion = requestedVersion(req, ctx.path, ctx.query, api)
     const version = resolveVersion(api.versioning, ctx.requestedVersion, ctx.nowMs)
@@ -191,6 +193,7 @@ export class Gateway {
     if (analytics === undefined || ctx.api.doNotTrack) return
     analytics.record(buildRecord({
       req: ctx.req,
+      clientIp: ctx.clientIp,
       path: ctx.path,
       listenPath: ctx.api.listenPath,
       stripListenPath: ctx.api.stripListenPath,
