@@ -176,10 +176,12 @@ export class Gateway {
   private forward (ctx: RequestContext, quotaHeaders: QuotaHeaders): void {
     const { api } = ctx
     const target = upstreamPath(ctx.path, ctx.query, api.listenPath, api.stripListenPath, api.targetPath, api.targetQuery)
-    this.deps.proxy.forward(ctx.req, ctx.res, api.target, target, api.stripHeader, quotaHeaders).then(
-      (outcome) => { this.record(ctx, outcome.status, outcome.upstreamMs) },
-      () => { this.fail(ctx, 'PROXY_FAILED') }
-    )
+    this.deps.proxy.forward(ctx.req, ctx.res, api.target, target, api.stripHeader, quotaHeaders, ctx, this.recordProxied)
+  }
+
+  /** Bound once: the proxy calls it when an exchange is over. */
+  private readonly recordProxied = (ctx: RequestContext, status: number, upstreamMs: number): void => {
+    this.record(ctx, status, upstreamMs)
   }
 
   /** A gateway error in Tyk's format; recorded in analytics like any other answer. */

@@ -10,9 +10,47 @@ const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'pro
 /** Tyk's status for a request the client gave up on. */
 const CLIENT_CLOSED = 499
 
-export interface ProxyOutcome {
-  readonly status: number
-  readonly upstreamMs: number
+/** X-RateLimit-Limit, -Remaining, -Reset (Tyk's default "quotas" mode). */
+export type QuotaHeaderValues = readonly [string, string, string]
+
+/** One proxied exchange, carried through undici as its `opaque`. */
+interface Exchange<T> {
+  readonly res: ServerResponse
+  readonly quotaHeaders: QuotaHeaderValues
+  readonly startedMs: number
+  upstreamMs: number
+  status: number
+  readonly context: T
+  readonly onDone: (context: T, status: number, upstreamMs: number) => void
+}
+
+/** undici's stream factory: the upstream's head becomes ours, its body is piped into `res`. */
+function writeUpstreamHead ({ statusCode, headers, opaque: exchange }: Dispatcher.StreamFactoryData<Exchange<unknown>>): ServerResponse {
+  exchange.upstreamMs = performance.now() - exchange.startedMs
+  exchange.status = statusCode
+  const out = responseHeaders(headers)
+  // Tyk's default ("quotas") writes the key's quota into these on every proxied response
+  out['x-ratelimit-limit'] = exchange.quotaHeaders[0]
+  out['x-ratelimit-remaining'] = exchange.quotaHeaders[1]
+  out['x-ratelimit-reset'] = exchange.quotaHeaders[2]
+  exchange.res.writeHead(statusCode, out)
+  return exchange.res
+}
+
+function finishExchange (err: Error | null, { opaque: exchange }: { opaque: Exchange<unknown> }): void {
+  if (err !== null) {
+    if (exchange.status === 0) exchange.upstreamMs = performance.now() - exchange.startedMs
+    if (exchange.res.headersSent || exchange.res.destroyed) {
+      // the client left, or the upstream broke off mid-body: nothing more can be said
+      if (!exchange.res.destroyed) exchange.res.destroy()
+      if (exchange.status === 0) exchange.status = CLIENT_CLOSED
+    } else {
+      const code = errorCodeOf(err)
+      writeGatewayError(exchange.res, code)
+      exchange.status = errors[code].status
+    }
+  }
+  exchange.onDone(exchange.context, exchange.status, exchange.upstreamMs)
 }
 
 export interface UpstreamTarget {
@@ -26,51 +64,22 @@ export class UpstreamProxy {
 
   constructor (private readonly options: { readonly headersTimeoutMs: number, readonly connectionsPerOrigin: number, readonly userAgent: string }) {}
 
-  /** Resolves once the response is sent, with its status and the upstream's latency. */
-  async forward (req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, path: string, dropHeader: string | undefined, quotaHeaders: readonly [string, string, string]): Promise<ProxyOutcome> {
-    const pool = this.poolFor(target.origin)
-    const outgoing = requestHeaders(req, target.host, dropHeader, this.options.userAgent)
-    const abort = new AbortController()
-    const onClose = (): void => { if (!res.writableFinished) abort.abort() }
-    res.once('close', onClose)
+  /**
+   * Streams the request to the upstream and its answer back. `onDone` runs once the exchange
+   * is over, with the status the client got (499 when it left) and the upstream's latency.
+   * Module-level handlers plus one state object per request: no closures on this path.
+   */
+  forward<T> (req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, path: string, dropHeader: string | undefined, quotaHeaders: QuotaHeaderValues, context: T, onDone: (context: T, status: number, upstreamMs: number) => void): void {
+    const exchange: Exchange<T> = { res, quotaHeaders, startedMs: performance.now(), upstreamMs: 0, status: 0, context, onDone }
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined
-    let upstream: Dispatcher.ResponseData
-    const startedMs = performance.now()
-    try {
-      upstream = await pool.request({
-        method: req.method as Dispatcher.HttpMethod,
-        path,
-        headers: outgoing,
-        body: hasBody ? req : null,
-        signal: abort.signal,
-        headersTimeout: this.options.headersTimeoutMs
-      })
-    } catch (err) {
-      res.off('close', onClose)
-      const upstreamMs = performance.now() - startedMs
-      if (abort.signal.aborted) return { status: CLIENT_CLOSED, upstreamMs } // nobody to answer
-      const code = errorCodeOf(err)
-      writeGatewayError(res, code)
-      return { status: errors[code].status, upstreamMs }
-    }
-    const upstreamMs = performance.now() - startedMs
-    const headers = responseHeaders(upstream.headers)
-    // Tyk's default ("quotas") writes the key's quota into these on every proxied response
-    headers['x-ratelimit-limit'] = quotaHeaders[0]
-    headers['x-ratelimit-remaining'] = quotaHeaders[1]
-    headers['x-ratelimit-reset'] = quotaHeaders[2]
-    res.writeHead(upstream.statusCode, headers)
-    try {
-      for await (const chunk of upstream.body) {
-        if (!res.write(chunk as Buffer)) await new Promise((resolve) => res.once('drain', resolve))
-      }
-      res.end()
-    } catch {
-      res.destroy()
-    } finally {
-      res.off('close', onClose)
-    }
-    return { status: upstream.statusCode, upstreamMs }
+    this.poolFor(target.origin).stream<Exchange<unknown>>({
+      method: req.method as Dispatcher.HttpMethod,
+      path,
+      headers: requestHeaders(req, target.host, dropHeader, this.options.userAgent),
+      body: hasBody ? req : null,
+      headersTimeout: this.options.headersTimeoutMs,
+      opaque: exchange as Exchange<unknown>
+    }, writeUpstreamHead, finishExchange)
   }
 
   async close (): Promise<void> {
