@@ -62,7 +62,8 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const store = new SqliteStore({ path: config.storage.path })
   const bus = new LocalBus()
   const counters = new LocalCounters(store.db, clock)
-  const analyticsSink = new SqliteAnalytics(store.db)
+  const background = store.background
+  const analyticsSink = new SqliteAnalytics(store.db, background === undefined ? undefined : (records) => background.writeAnalytics(records))
   const analytics = config.enable_analytics
     ? new AnalyticsQueue({ sink: analyticsSink, onError: (err) => { logger.error({ err }, 'analytics batch lost') } })
     : undefined

@@ -11,7 +11,8 @@ export class SqliteAnalytics implements AnalyticsSink {
   private readonly insert: Statement<[number, string, string, string, number, string]>
   private readonly counts: Record<AnalyticsQuery['field'], Statement<[number, string, number, number], CountRow>>
 
-  constructor (private readonly db: Database) {
+  /** @param writeInBackground inserts on another thread; without it, inserts run here */
+  constructor (private readonly db: Database, private readonly writeInBackground?: (records: readonly AnalyticsRecord[]) => Promise<void>) {
     this.insert = db.prepare('INSERT INTO analytics (timestamp_ms, api_id, org_id, api_key, response_code, record) VALUES (?, ?, ?, ?, ?, ?)')
     // the column is one of three fixed names, never user input
     const countsBy = (column: AnalyticsQuery['field']): Statement<[number, string, number, number], CountRow> => db.prepare(
@@ -22,7 +23,8 @@ export class SqliteAnalytics implements AnalyticsSink {
     this.counts = { api_key: countsBy('api_key'), api_id: countsBy('api_id'), org_id: countsBy('org_id') }
   }
 
-  write (records: readonly AnalyticsRecord[]): void {
+  write (records: readonly AnalyticsRecord[]): void | Promise<void> {
+    if (this.writeInBackground !== undefined) return this.writeInBackground(records)
     this.db.transaction(() => {
       for (const record of records) {
         this.insert.run(Date.parse(record.timestamp), record.api_id, record.org_id, record.api_key, record.response_code, JSON.stringify(record))

@@ -6,7 +6,7 @@ import type { Session } from '../../model/session.js'
 import { deepFreeze } from '../../core/deep-freeze.js'
 import { policyIdsOf } from '../../core/policy-merge.js'
 import type { Store, StoredKey } from '../ports.js'
-import { Checkpointer } from './checkpointer.js'
+import { BackgroundWriter } from './background-writer.js'
 import { migrate } from './migrations.js'
 import { WriteBatcher } from './write-batcher.js'
 
@@ -29,7 +29,8 @@ export class SqliteStore implements Store {
    */
   private readonly cache = new Map<string, StoredKey>()
   private readonly cachedKeys: number
-  private readonly checkpointer: Checkpointer | undefined
+  /** Checkpoints and analytics inserts, off the event loop; absent for ':memory:'. */
+  readonly background: BackgroundWriter | undefined
   private readonly statements: {
     readonly get: Statement<[string], { session: string, token_check: string }>
     readonly upsert: Statement<[string, string, string, number, string, string]>
@@ -63,7 +64,7 @@ export class SqliteStore implements Store {
     if (file !== ':memory:') {
       // Checkpoints run on a worker; the commit-time one stays as a safety valve at ~40 MB.
       this.db.pragma('wal_autocheckpoint = 10000')
-      this.checkpointer = new Checkpointer(file, 1000, options.onCheckpointError ?? (() => {}))
+      this.background = new BackgroundWriter(file, 1000, options.onCheckpointError ?? (() => {}))
     }
     this.statements = {
       get: this.db.prepare('SELECT session, token_check FROM keys WHERE id = ?'),
@@ -178,7 +179,7 @@ export class SqliteStore implements Store {
 
   async close (): Promise<void> {
     this.batcher.flush()
-    await this.checkpointer?.close()
+    await this.background?.close()
     this.db.close()
   }
 }
