@@ -63,7 +63,8 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const bus = new LocalBus()
   const counters = new LocalCounters(store.db, clock)
   const background = store.background
-  const analyticsSink = new SqliteAnalytics(store.db, background === undefined ? undefined : (records) => background.writeAnalytics(records))
+  if (background === undefined) throw new GatehouseStartError('the embedded store needs a database file (storage.path), not an in-memory database')
+  const analyticsSink = new SqliteAnalytics(store.db, (hits) => background.writeAnalytics(hits))
   const analytics = config.enable_analytics
     ? new AnalyticsQueue({ sink: analyticsSink, onError: (err) => { logger.error({ err }, 'analytics batch lost') } })
     : undefined

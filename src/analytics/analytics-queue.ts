@@ -1,4 +1,4 @@
-import type { AnalyticsRecord } from '../model/analytics-record.js'
+import type { AnalyticsHit } from '../model/analytics-record.js'
 import type { AnalyticsSink } from '../store/ports.js'
 
 export interface AnalyticsQueueOptions {
@@ -17,7 +17,7 @@ export interface AnalyticsQueueOptions {
  * sink on a timer or when full; a full queue drops (and counts) instead of blocking traffic.
  */
 export class AnalyticsQueue {
-  private queue: AnalyticsRecord[] = []
+  private queue: AnalyticsHit[] = []
   private readonly maxQueued: number
   private readonly batchSize: number
   private readonly timer: NodeJS.Timeout
@@ -32,12 +32,12 @@ export class AnalyticsQueue {
     this.timer.unref()
   }
 
-  record (record: AnalyticsRecord): void {
+  record (hit: AnalyticsHit): void {
     if (this.queue.length >= this.maxQueued) {
       this.dropped++
       return
     }
-    this.queue.push(record)
+    this.queue.push(hit)
     if (this.queue.length >= this.batchSize && !this.flushScheduled) {
       this.flushScheduled = true
       setImmediate(() => { this.flushInBackground() })

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AnalyticsQueue } from '../analytics/analytics-queue.js'
-import { buildRecord } from '../analytics/build-record.js'
+import { buildHit } from '../analytics/build-hit.js'
 import { errors, type ErrorCode } from '../model/errors.js'
 import { checkAccessRights } from '../core/access.js'
 import { checkAllowedUrls } from '../core/allowed-urls.js'
@@ -193,20 +193,23 @@ export class Gateway {
   private record (ctx: RequestContext, status: number, upstreamMs: number): void {
     const analytics = this.deps.analytics
     if (analytics === undefined || ctx.api.doNotTrack) return
-    analytics.record(buildRecord({
+    analytics.record(buildHit({
       req: ctx.req,
       clientIp: ctx.clientIp,
       path: ctx.path,
       listenPath: ctx.api.listenPath,
       stripListenPath: ctx.api.stripListenPath,
-      api: ctx.api,
+      apiId: ctx.api.apiId,
+      orgId: ctx.api.orgId,
+      apiName: ctx.api.name,
+      apiTags: ctx.api.tags,
       requestedVersion: ctx.requestedVersion,
       keyId: ctx.key?.id ?? '',
       session: ctx.key?.session,
       status,
       totalMs: performance.now() - ctx.startedMs,
       upstreamMs,
-      nowMs: this.deps.clock()
+      nowMs: ctx.nowMs
     }))
   }
 }

@@ -33,6 +33,33 @@ export const AnalyticsRecordSchema = Type.Object({
 
 export type AnalyticsRecord = Static<typeof AnalyticsRecordSchema>
 
+/**
+ * What the request path hands over for one record: primitives in a fixed order, cheap to make
+ * and to pass to the writer thread, which expands it into an AnalyticsRecord.
+ */
+export type AnalyticsHit = readonly [
+  nowMs: number,
+  status: number,
+  totalMs: number,
+  upstreamMs: number,
+  method: string,
+  rawPath: string,
+  host: string,
+  userAgent: string,
+  contentLength: number,
+  clientIp: string,
+  apiKey: string,
+  apiId: string,
+  orgId: string,
+  apiName: string,
+  apiVersion: string,
+  alias: string,
+  oauthId: string,
+  /** pol-*, dev-* and the key's own tags, in Tyk's order */
+  keyTags: readonly string[],
+  apiTags: readonly string[]
+]
+
 /** Counts of requests by status, overall and per time bucket, for one key, API or org. */
 export const AnalyticsSummarySchema = Type.Object({
   from: Type.String(),

@@ -1,6 +1,6 @@
 import type { QuotaCounter, QuotaDecision } from '../core/quota.js'
 import type { RateDecision } from '../core/rate-limit.js'
-import type { AnalyticsQuery, AnalyticsRecord, AnalyticsSummary } from '../model/analytics-record.js'
+import type { AnalyticsHit, AnalyticsQuery, AnalyticsSummary } from '../model/analytics-record.js'
 import type { Policy } from '../model/policy.js'
 import type { Session } from '../model/session.js'
 
@@ -80,6 +80,6 @@ export interface Counters {
 
 /** Where analytics records go, in batches, off the request path. */
 export interface AnalyticsSink {
-  write: (records: readonly AnalyticsRecord[]) => void | Promise<void>
+  write: (records: readonly AnalyticsHit[]) => void | Promise<void>
   summarize: (query: AnalyticsQuery) => AnalyticsSummary | Promise<AnalyticsSummary>
 }

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
-import type { AnalyticsRecord } from '../../model/analytics-record.js'
+import type { AnalyticsHit } from '../../model/analytics-record.js'
 
 /**
  * A worker thread with its own connection to the database, for the writes that must never stall
@@ -18,8 +18,28 @@ const db = new Database(workerData.file)
 db.pragma('busy_timeout = 5000')
 db.pragma('synchronous = NORMAL')
 const insert = db.prepare('INSERT INTO analytics (timestamp_ms, api_id, org_id, api_key, response_code, record) VALUES (?, ?, ?, ?, ?, ?)')
-const insertAll = db.transaction((records) => {
-  for (const r of records) insert.run(Date.parse(r.timestamp), r.api_id, r.org_id, r.api_key, r.response_code, JSON.stringify(r))
+const HUNDRED_YEARS_MS = 100 * 365 * 86400000
+// An AnalyticsHit (model/analytics-record.ts) into Tyk's analytics record (spec gateway 7.2, 7.3).
+function expand (hit) {
+  const [nowMs, status, totalMs, upstreamMs, method, rawPath, host, userAgent, contentLength, clientIp,
+    apiKey, apiId, orgId, apiName, apiVersion, alias, oauthId, keyTags, apiTags] = hit
+  const now = new Date(nowMs)
+  const tags = keyTags.concat(apiTags)
+  if (apiKey !== '') tags.push('key-' + apiKey)
+  if (orgId !== '') tags.push('org-' + orgId)
+  tags.push('api-' + apiId)
+  const total = Math.round(totalMs)
+  return {
+    method, host, path: rawPath, raw_path: rawPath, content_length: contentLength, user_agent: userAgent,
+    day: now.getDate(), month: now.getMonth() + 1, year: now.getFullYear(), hour: now.getHours(),
+    response_code: status, api_key: apiKey, timestamp: now.toISOString(), api_version: apiVersion,
+    api_name: apiName, api_id: apiId, org_id: orgId, oauth_id: oauthId, request_time: total,
+    latency: { total, upstream: Math.round(upstreamMs) }, raw_request: '', raw_response: '',
+    ip_address: clientIp, tags, alias, track_path: false, expireAt: new Date(nowMs + HUNDRED_YEARS_MS).toISOString()
+  }
+}
+const insertAll = db.transaction((hits) => {
+  for (const hit of hits) insert.run(hit[0], hit[11], hit[12], hit[10], hit[1], JSON.stringify(expand(hit)))
 })
 const timer = setInterval(() => {
   try { db.pragma('wal_checkpoint(PASSIVE)') } catch (err) { parentPort.postMessage({ kind: 'error', message: String(err) }) }
@@ -56,8 +76,11 @@ export class BackgroundWriter {
     this.worker.unref()
   }
 
-  /** Resolves once the records are committed (synchronous=NORMAL: analytics may lose the last moments of a power cut, never of a process crash). */
-  writeAnalytics (records: readonly AnalyticsRecord[]): Promise<void> {
+  /**
+   * Expands the hits into Tyk records and inserts them; resolves once committed
+   * (synchronous=NORMAL: a power cut may lose the last moments of analytics, a crash does not).
+   */
+  writeAnalytics (records: readonly AnalyticsHit[]): Promise<void> {
     const seq = ++this.seq
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject })

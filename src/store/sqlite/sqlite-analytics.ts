@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3'
-import type { AnalyticsQuery, AnalyticsRecord, AnalyticsSummary } from '../../model/analytics-record.js'
+import type { AnalyticsHit, AnalyticsQuery, AnalyticsSummary } from '../../model/analytics-record.js'
 import type { AnalyticsSink } from '../ports.js'
 
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const
@@ -8,12 +8,10 @@ interface CountRow { bucket: number, code: number, n: number }
 
 /** Analytics in the embedded store: one row per record, indexed by API, org and key hash. */
 export class SqliteAnalytics implements AnalyticsSink {
-  private readonly insert: Statement<[number, string, string, string, number, string]>
   private readonly counts: Record<AnalyticsQuery['field'], Statement<[number, string, number, number], CountRow>>
 
-  /** @param writeInBackground inserts on another thread; without it, inserts run here */
-  constructor (private readonly db: Database, private readonly writeInBackground?: (records: readonly AnalyticsRecord[]) => Promise<void>) {
-    this.insert = db.prepare('INSERT INTO analytics (timestamp_ms, api_id, org_id, api_key, response_code, record) VALUES (?, ?, ?, ?, ?, ?)')
+  /** @param writeInBackground expands and inserts the hits on the writer thread */
+  constructor (db: Database, private readonly writeInBackground: (hits: readonly AnalyticsHit[]) => Promise<void>) {
     // the column is one of three fixed names, never user input
     const countsBy = (column: AnalyticsQuery['field']): Statement<[number, string, number, number], CountRow> => db.prepare(
       `SELECT CAST(timestamp_ms / ? AS INTEGER) AS bucket, response_code AS code, COUNT(*) AS n FROM analytics
@@ -23,13 +21,8 @@ export class SqliteAnalytics implements AnalyticsSink {
     this.counts = { api_key: countsBy('api_key'), api_id: countsBy('api_id'), org_id: countsBy('org_id') }
   }
 
-  write (records: readonly AnalyticsRecord[]): void | Promise<void> {
-    if (this.writeInBackground !== undefined) return this.writeInBackground(records)
-    this.db.transaction(() => {
-      for (const record of records) {
-        this.insert.run(Date.parse(record.timestamp), record.api_id, record.org_id, record.api_key, record.response_code, JSON.stringify(record))
-      }
-    })()
+  write (hits: readonly AnalyticsHit[]): Promise<void> {
+    return this.writeInBackground(hits)
   }
 
   summarize (query: AnalyticsQuery): AnalyticsSummary {
