@@ -75,7 +75,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const policyPath = config.policies.policy_path
   const policyWrites = policyPath !== '' ? new PolicyFolder(policyPath) : new PolicyTable(store)
   const policyService = new PolicyService({ registry: policies, writes: policyWrites, bus, sourceIsService: config.policies.policy_source === 'service' })
-  const orgs = new OrgService({ store, bus, clock, anyApiLoaded: () => apis.size > 0 })
+  const orgs = new OrgService({ store, bus, clock, counters, anyApiLoaded: () => apis.size > 0 })
   const apiService = new ApiService({ folder: new ApiFolder(config.app_path), loaded: () => definitions })
   const lookupPolicy = policies.lookup.bind(policies)
   const applyPolicies = (session: Session, apiOrgId?: string): Session => mergePolicies(session, lookupPolicy, apiOrgId)
@@ -116,7 +116,8 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
         logger.error({ err }, 'policies not reloaded: keeping the previous set')
       }
       const loaded = await loadApiDefinitions(config.app_path, logger)
-      const compiled = loaded.map(compileApi)
+      const loadedAtMs = clock()
+      const compiled = loaded.map((definition) => compileApi(definition, loadedAtMs))
       apis.clear()
       definitions.clear()
       for (const api of compiled) apis.set(api.apiId, api)

@@ -55,3 +55,12 @@ export function rateCounterName (scope: string, keyId: string, lastUpdated: stri
   // the bucket name embeds last_updated, so a key update starts a fresh window (as in Tyk)
   return (scope === '' ? `rate-limit-${keyId}` : `rate-limit-${scope}-${keyId}`) + ':' + lastUpdated
 }
+
+/** An organisation's counters; "org-" keeps them apart from any key's. */
+export function orgQuotaCounterName (orgId: string): string {
+  return `quota-org-${orgId}`
+}
+
+export function orgRateCounterName (orgId: string, lastUpdated: string): string {
+  return `rate-limit-org-${orgId}:${lastUpdated}`
+}

@@ -1,6 +1,7 @@
 import type { ApiDefinition } from '../model/api-definition.js'
 import type { UpstreamTarget } from './proxy.js'
 import { parseTykDate, type Versioning } from '../core/version.js'
+import { isRateLimited } from '../core/rate-limit.js'
 
 /** An API definition turned, once at load, into what the hot path reads. */
 export interface CompiledApi {
@@ -24,6 +25,8 @@ export interface CompiledApi {
   readonly disableRateLimit: boolean
   readonly disableQuota: boolean
   readonly versioning: Versioning
+  /** the API-wide limit shared by every client, when set (global_rate_limit) */
+  readonly globalRateLimit: { readonly rate: number, readonly per: number, readonly counter: string } | undefined
   readonly definition: ApiDefinition
 }
 
@@ -41,7 +44,7 @@ export function normalizeListenPath (listenPath: string): string {
   return trailing && cleaned !== '/' ? cleaned + '/' : cleaned
 }
 
-export function compileApi (definition: ApiDefinition): CompiledApi {
+export function compileApi (definition: ApiDefinition, loadedAtMs = Date.now()): CompiledApi {
   const target = new URL(definition.proxy.target_url)
   const protocol = target.protocol === 'ws:' || target.protocol === 'h2c:' ? 'http:' : target.protocol === 'wss:' ? 'https:' : target.protocol
   const auth = definition.auth
@@ -65,8 +68,16 @@ export function compileApi (definition: ApiDefinition): CompiledApi {
     disableRateLimit: definition.disable_rate_limit,
     disableQuota: definition.disable_quota,
     versioning: compileVersioning(definition),
+    globalRateLimit: compileGlobalRateLimit(definition, loadedAtMs),
     definition
   }
+}
+
+/** Tyk's counter name embeds the load time: a reload starts the API-wide window afresh. */
+function compileGlobalRateLimit (definition: ApiDefinition, loadedAtMs: number): CompiledApi['globalRateLimit'] {
+  const limit = definition.global_rate_limit as { rate: number, per: number, disabled?: unknown }
+  if (definition.disable_rate_limit || limit.disabled === true || !isRateLimited(limit.rate, limit.per)) return undefined
+  return { rate: limit.rate, per: limit.per, counter: `rate-limit-apilimiter-${definition.org_id}${definition.api_id}:${loadedAtMs}` }
 }
 
 function compileVersioning (definition: ApiDefinition): Versioning {

@@ -17,6 +17,7 @@ import { writeGatewayError, writeRouteNotFound } from './error-writer.js'
 import type { UpstreamProxy } from './proxy.js'
 import { requestedVersion } from './requested-version.js'
 import type { ApiRouter } from './router.js'
+import { checkOrgLimits } from './steps/org-limits.js'
 import { checkRateAndQuota, type LimitOutcome, type QuotaHeaders } from './steps/rate-and-quota.js'
 
 export interface GatewayDeps {
@@ -104,10 +105,19 @@ export class Gateway {
     this.authenticate(ctx)
   }
 
-  /** Tyk's OrganizationMonitor: an inactive org stops every request to its APIs. */
+  /** Tyk's OrganizationMonitor: inactive org, org rate limit, org quota, before auth. */
   private afterOrgCheck (ctx: RequestContext, org: Session | undefined): void {
-    if (org?.is_inactive === true) {
-      this.fail(ctx, 'ORG_INACTIVE')
+    const refused = checkOrgLimits(ctx.api.orgId, org, this.deps.counters, ctx.nowMs)
+    if (refused instanceof Promise) {
+      refused.then((error) => { this.afterOrgLimits(ctx, error) }, () => { this.fail(ctx, 'INTERNAL') })
+    } else {
+      this.afterOrgLimits(ctx, refused)
+    }
+  }
+
+  private afterOrgLimits (ctx: RequestContext, error: ErrorCode | undefined): void {
+    if (error !== undefined) {
+      this.fail(ctx, error)
       return
     }
     this.authenticate(ctx)
@@ -115,7 +125,7 @@ export class Gateway {
 
   private authenticate (ctx: RequestContext): void {
     if (ctx.api.keyless) {
-      this.forward(ctx, NO_SESSION_HEADERS)
+      this.afterLimits(ctx, { kind: 'pass', headers: NO_SESSION_HEADERS })
       return
     }
     const credential = readCredential(ctx.req, ctx.query, ctx.api)
@@ -169,6 +179,22 @@ export class Gateway {
     if (outcome.kind === 'deny') {
       this.fail(ctx, outcome.error)
       return
+    }
+    // The API-wide limit runs after the key's checks, for keyed and keyless APIs alike.
+    const global = ctx.api.globalRateLimit
+    if (global !== undefined) {
+      const decision = this.deps.counters.rate(global.counter, global.rate, global.per, ctx.nowMs, false)
+      if (decision instanceof Promise) {
+        decision.then((settled) => {
+          if (settled.kind === 'block') this.fail(ctx, 'API_RATE_LIMITED')
+          else this.forward(ctx, outcome.headers)
+        }, () => { this.fail(ctx, 'INTERNAL') })
+        return
+      }
+      if (decision.kind === 'block') {
+        this.fail(ctx, 'API_RATE_LIMITED')
+        return
+      }
     }
     this.forward(ctx, outcome.headers)
   }

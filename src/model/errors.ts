@@ -70,6 +70,9 @@ export const errors = {
   ACCESS_DISALLOWED: { status: 403, message: 'Access to this API has been disallowed' }, // mw_auth_key.go, mw_access_rights.go
   KEY_INACTIVE: { status: 403, message: 'Key is inactive, please renew' }, // mw_key_expired_check.go
   KEY_EXPIRED: { status: 401, message: 'Key has expired, please renew' }, // mw_key_expired_check.go
+  ORG_RATE_LIMITED: { status: 403, message: 'This organisation rate limit has been exceeded, please contact your API administrator' }, // mw_organisation_activity.go
+  ORG_QUOTA_EXCEEDED: { status: 403, message: 'This organisation quota has been exceeded, please contact your API administrator' },
+  API_RATE_LIMITED: { status: 429, message: 'API Rate Limit Exceeded' }, // mw_api_rate_limit.go
   ORG_INACTIVE: { status: 403, message: 'this organisation access has been disabled, please contact your API administrator' }, // mw_organisation_activity.go
   // mw_version_check.go / api_definition.go
   VERSION_AMBIGUOUS_DEFAULT: { status: 403, message: 'Ambiguous default API version for this non-versioned API' },

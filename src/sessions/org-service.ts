@@ -1,10 +1,13 @@
 import { GatehouseError } from '../model/errors.js'
 import type { Session } from '../model/session.js'
-import type { Bus, Store } from '../store/ports.js'
+import type { Bus, Counters, Store } from '../store/ports.js'
+import { orgQuotaCounterName } from '../core/effective-limit.js'
 
 export interface OrgServiceOptions {
   readonly store: Store
   readonly bus: Bus
+  /** reset_quota=1 deletes the org's quota counter */
+  readonly counters: Counters
   readonly clock: () => number
   /**
    * Tyk serves org reads only when some API is loaded (its "spec for org" rule, spec 4.1):
@@ -39,6 +42,7 @@ export class OrgService {
     } catch (err) {
       throw new GatehouseError('ORG_WRITE_FAILED', { args: [(err as Error).message], cause: err })
     }
+    if (resetQuota) await this.options.counters.resetQuotas([orgQuotaCounterName(orgId)])
     await this.options.bus.publish({ kind: 'org', id: orgId })
   }
 
