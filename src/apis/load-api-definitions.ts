@@ -1,21 +1,16 @@
-import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { deduplicateListenPaths } from '../core/listen-paths.js'
 import { parseApiDefinition } from '../core/parse-api-definition.js'
 import type { ApiDefinition } from '../model/api-definition.js'
-
-export interface WarnLog {
-  warn: (obj: object, msg: string) => void
-}
+import { readJsonFiles, type WarnLog } from '../store/files/read-json-files.js'
 
 /**
  * Every `*.json` directly inside `appPath`, in file-name order. A bad file is skipped with one
  * warning naming it and never takes the others down; a missing folder is no APIs.
  */
 export async function loadApiDefinitions (appPath: string, log: WarnLog): Promise<ApiDefinition[]> {
-  let names: string[]
+  let files: Awaited<ReturnType<typeof readJsonFiles>>
   try {
-    names = (await readdir(appPath)).filter((name) => name.endsWith('.json')).sort()
+    files = await readJsonFiles(appPath, 'API definition', log)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       log.warn({ appPath }, `app_path ${appPath} does not exist: no APIs loaded`)
@@ -25,15 +20,7 @@ export async function loadApiDefinitions (appPath: string, log: WarnLog): Promis
   }
   const apis: ApiDefinition[] = []
   const ids = new Set<string>()
-  for (const name of names) {
-    const file = join(appPath, name)
-    let value: unknown
-    try {
-      value = JSON.parse(await readFile(file, 'utf8'))
-    } catch (err) {
-      log.warn({ file }, `API definition ${file} skipped: ${(err as Error).message}`)
-      continue
-    }
+  for (const { file, value } of files) {
     const parsed = parseApiDefinition(value)
     if (!parsed.ok) {
       log.warn({ file }, `API definition ${file} skipped: ${parsed.problem}`)

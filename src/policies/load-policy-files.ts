@@ -1,17 +1,13 @@
-import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { readFile } from 'node:fs/promises'
 import { parsePolicy } from '../core/parse-policy.js'
 import type { Policy } from '../model/policy.js'
+import { readJsonFiles, type WarnLog } from '../store/files/read-json-files.js'
 
 export interface PolicySource {
   /** Tyk 5's folder of one-policy-per-file `<id>.json`; wins over the record file. */
   readonly policyPath: string
   /** Tyk's single JSON object keyed by policy id (policies.json). */
   readonly policyRecordName: string
-}
-
-export interface WarnLog {
-  warn: (obj: object, msg: string) => void
 }
 
 /** The record file is missing or unreadable: the caller keeps its previous policies. */
@@ -56,22 +52,14 @@ async function loadRecord (file: string, log: WarnLog): Promise<Policy[]> {
 }
 
 async function loadFolder (folder: string, log: WarnLog): Promise<Policy[]> {
-  let names: string[]
+  let files: Awaited<ReturnType<typeof readJsonFiles>>
   try {
-    names = (await readdir(folder)).filter((name) => name.endsWith('.json')).sort()
+    files = await readJsonFiles(folder, 'policy file', log)
   } catch (err) {
     throw new PolicySourceError(`policies: cannot read the folder ${folder}: ${(err as Error).message}`, { cause: err })
   }
   const policies: Policy[] = []
-  for (const name of names) {
-    const file = join(folder, name)
-    let value: unknown
-    try {
-      value = JSON.parse(await readFile(file, 'utf8'))
-    } catch (err) {
-      log.warn({ file }, `policy file ${file} skipped: ${(err as Error).message}`)
-      continue
-    }
+  for (const { file, value } of files) {
     const parsed = parsePolicy(value)
     if (!parsed.ok) {
       log.warn({ file }, `policy file ${file} skipped: ${parsed.problem}`)

@@ -1,23 +1,13 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/gatehouse.js'
 import { sharedFixture } from '../helpers/fixtures.js'
+import { freePort } from '../helpers/processes.js'
 
 const fixturePath = (): string => sharedFixture('tyk/tyk.conf.example')
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => { resolve(typeof address === 'object' && address !== null ? address.port : 0) })
-    })
-  })
-}
 
 interface Run { child: ChildProcess, output: () => string, exited: Promise<number | null> }
 

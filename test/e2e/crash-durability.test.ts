@@ -1,21 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { tempDir } from '../helpers/gatehouse.js'
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => { resolve(typeof address === 'object' && address !== null ? address.port : 0) })
-    })
-  })
-}
+import { freePort } from '../helpers/processes.js'
 
 function startCli (conf: string): ChildProcess {
   return spawn(process.execPath, ['bin/gatehouse.js', 'start', '--conf', conf], { stdio: 'ignore' })
