@@ -45,15 +45,36 @@ export function parseTykDate (text: string): number {
  * against: undefined for a non-versioned API (any granted entry will do).
  */
 export function resolveVersion (versioning: Versioning, requested: string, nowMs: number): VersionOutcome {
-  if (versioning.notVersioned) {
-    const names = versioning.versions
-    const defaults = ['Default', 'default', ''].filter((name) => names.has(name))
-    if (defaults.length > 1) return deny('VERSION_AMBIGUOUS_DEFAULT')
-    const only = names.size === 1 ? names.keys().next().value : defaults[0]
-    if (only === undefined) return deny('VERSION_NO_DEFAULT')
-    if (nowMs >= versioning.apiExpiresMs) return deny('API_EXPIRED')
-    return { kind: 'ok', version: undefined, expiresMs: versioning.apiExpiresMs }
+  if (versioning.notVersioned) return resolveNotVersioned(versioning, nowMs)
+  return resolveVersioned(versioning, requested, nowMs)
+}
+
+/**
+ * The outcome for a non-versioned API depends only on its definition and the clock: it is made
+ * once per API and reused while the API has not expired (the common case on the hot path).
+ */
+const notVersionedOutcomes = new WeakMap<Versioning, VersionOutcome>()
+
+function resolveNotVersioned (versioning: Versioning, nowMs: number): VersionOutcome {
+  let outcome = notVersionedOutcomes.get(versioning)
+  if (outcome === undefined) {
+    outcome = defaultVersionOf(versioning)
+    notVersionedOutcomes.set(versioning, outcome)
   }
+  if (outcome.kind === 'ok' && nowMs >= versioning.apiExpiresMs) return deny('API_EXPIRED')
+  return outcome
+}
+
+function defaultVersionOf (versioning: Versioning): VersionOutcome {
+  const names = versioning.versions
+  const defaults = ['Default', 'default', ''].filter((name) => names.has(name))
+  if (defaults.length > 1) return deny('VERSION_AMBIGUOUS_DEFAULT')
+  const only = names.size === 1 ? names.keys().next().value : defaults[0]
+  if (only === undefined) return deny('VERSION_NO_DEFAULT')
+  return Object.freeze({ kind: 'ok', version: undefined, expiresMs: versioning.apiExpiresMs })
+}
+
+function resolveVersioned (versioning: Versioning, requested: string, nowMs: number): VersionOutcome {
   let name = requested
   if (name === '') {
     if (versioning.defaultVersion === '') return deny('VERSION_INFO_NOT_FOUND')

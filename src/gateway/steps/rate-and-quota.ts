@@ -13,6 +13,37 @@ export type LimitOutcome =
   | { readonly kind: 'pass', readonly headers: QuotaHeaders }
   | { readonly kind: 'deny', readonly error: ErrorCode }
 
+/** The limits of one key on one API, with its counter names: worked out once per cached key. */
+interface LimitPlan extends EffectiveLimit {
+  readonly rateCounter: string
+  readonly quotaCounter: string
+  /** an unlimited quota shows the session's numbers, which stay 0 (Limit -1, Remaining 0) */
+  readonly unlimitedHeaders: QuotaHeaders
+}
+
+/** Keyed by the cached, frozen ResolvedKey: a key change makes a new one, and the plan goes with it. */
+const plans = new WeakMap<ResolvedKey, Map<string, LimitPlan>>()
+
+function limitPlanOf (api: CompiledApi, key: ResolvedKey): LimitPlan {
+  let byApi = plans.get(key)
+  if (byApi === undefined) {
+    byApi = new Map()
+    plans.set(key, byApi)
+  }
+  let plan = byApi.get(api.apiId)
+  if (plan === undefined) {
+    const limits = effectiveLimit(key.session, api.apiId)
+    plan = Object.freeze({
+      ...limits,
+      rateCounter: rateCounterName(limits.scope, key.id, key.session.last_updated),
+      quotaCounter: quotaCounterName(limits.scope, key.id),
+      unlimitedHeaders: Object.freeze([String(limits.quotaMax), '0', String(key.session.quota_renews)] as const)
+    })
+    byApi.set(api.apiId, plan)
+  }
+  return plan
+}
+
 const RATE_LIMITED: LimitOutcome = Object.freeze({ kind: 'deny', error: 'RATE_LIMITED' })
 const QUOTA_EXCEEDED: LimitOutcome = Object.freeze({ kind: 'deny', error: 'QUOTA_EXCEEDED' })
 
@@ -23,9 +54,9 @@ const QUOTA_EXCEEDED: LimitOutcome = Object.freeze({ kind: 'deny', error: 'QUOTA
  * a throttle wait need one.
  */
 export function checkRateAndQuota (api: CompiledApi, key: ResolvedKey, counters: Counters, clock: () => number): LimitOutcome | Promise<LimitOutcome> {
-  const limits = effectiveLimit(key.session, api.apiId)
+  const limits = limitPlanOf(api, key)
   if (!api.disableRateLimit && isRateLimited(limits.rate, limits.per)) {
-    const name = rateCounterName(limits.scope, key.id, key.session.last_updated)
+    const name = limits.rateCounter
     const decision = counters.rate(name, limits.rate, limits.per, clock(), false)
     if (decision instanceof Promise) {
       return decision.then((settled) => afterRate(settled, api, key, limits, name, counters, clock))
@@ -35,14 +66,14 @@ export function checkRateAndQuota (api: CompiledApi, key: ResolvedKey, counters:
   return checkQuota(api, key, limits, counters, clock)
 }
 
-function afterRate (decision: RateDecision, api: CompiledApi, key: ResolvedKey, limits: EffectiveLimit, name: string, counters: Counters, clock: () => number): LimitOutcome | Promise<LimitOutcome> {
+function afterRate (decision: RateDecision, api: CompiledApi, key: ResolvedKey, limits: LimitPlan, name: string, counters: Counters, clock: () => number): LimitOutcome | Promise<LimitOutcome> {
   if (decision.kind === 'allow') return checkQuota(api, key, limits, counters, clock)
   if (limits.throttleRetryLimit <= 0) return RATE_LIMITED
   return throttle(api, key, limits, name, counters, clock)
 }
 
 /** Tyk's throttling: wait and retry (dry run) up to throttle_retry_limit times before a 429. */
-async function throttle (api: CompiledApi, key: ResolvedKey, limits: EffectiveLimit, name: string, counters: Counters, clock: () => number): Promise<LimitOutcome> {
+async function throttle (api: CompiledApi, key: ResolvedKey, limits: LimitPlan, name: string, counters: Counters, clock: () => number): Promise<LimitOutcome> {
   for (let retry = 1; retry <= limits.throttleRetryLimit; retry++) {
     if (limits.throttleInterval > 0) await new Promise((resolve) => setTimeout(resolve, limits.throttleInterval * 1000))
     const probe = await counters.rate(name, limits.rate, limits.per, clock(), true)
@@ -54,13 +85,12 @@ async function throttle (api: CompiledApi, key: ResolvedKey, limits: EffectiveLi
   return RATE_LIMITED
 }
 
-function checkQuota (api: CompiledApi, key: ResolvedKey, limits: EffectiveLimit, counters: Counters, clock: () => number): LimitOutcome | Promise<LimitOutcome> {
+function checkQuota (api: CompiledApi, key: ResolvedKey, limits: LimitPlan, counters: Counters, clock: () => number): LimitOutcome | Promise<LimitOutcome> {
   const nowMs = clock()
   if (api.disableQuota || !isQuotaLimited(limits.quotaMax)) {
-    // unlimited: Tyk shows the session's numbers, which stay 0 (Limit -1, Remaining 0)
-    return { kind: 'pass', headers: [String(limits.quotaMax), '0', String(key.session.quota_renews)] }
+    return { kind: 'pass', headers: limits.unlimitedHeaders }
   }
-  const decision = counters.quota(quotaCounterName(limits.scope, key.id), limits.quotaMax, limits.quotaRenewalRate, nowMs)
+  const decision = counters.quota(limits.quotaCounter, limits.quotaMax, limits.quotaRenewalRate, nowMs)
   const settle = (settled: Awaited<typeof decision>): LimitOutcome => {
     if (settled.kind === 'block') return QUOTA_EXCEEDED
     // a quota that never renews shows "now" as its renewal time, as Tyk does
