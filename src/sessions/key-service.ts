@@ -222,12 +222,13 @@ export class KeyService {
       const state = await counters.quotaState(quotaCounterName('', id), nowMs)
       if (state !== undefined) out = { ...out, quota_remaining: Math.max(0, session.quota_max - state.used), quota_renews: renewsAt(state.periodEndMs, nowMs) }
     }
-    const rights = { ...out.access_rights }
-    for (const [apiId, right] of Object.entries(rights)) {
+    let rights: Session['access_rights'] | undefined
+    for (const [apiId, right] of Object.entries(out.access_rights)) {
       const limit = right.limit
       if (limit === undefined || isEmptyLimit(limit) || limit.quota_max === -1 || (limit.quota_max ?? 0) === 0) continue
       const state = await counters.quotaState(quotaCounterName(right.allowance_scope ?? '', id), nowMs)
       const quotaMax = limit.quota_max ?? 0
+      rights ??= { ...out.access_rights }
       rights[apiId] = {
         ...right,
         limit: state === undefined
@@ -235,7 +236,7 @@ export class KeyService {
           : { ...limit, quota_remaining: Math.max(0, quotaMax - state.used), quota_renews: renewsAt(state.periodEndMs, nowMs) }
       }
     }
-    return { ...out, access_rights: rights }
+    return rights === undefined ? out : { ...out, access_rights: rights }
   }
 
   /** A durable write, then the news, so no node serves the old session afterwards. */

@@ -13,7 +13,9 @@ const IDLE_BUCKET_MS = 10 * 60 * 1000 // Tyk discards buckets idle for 10 minute
  */
 export class LocalCounters implements Counters {
   private readonly buckets = new Map<string, RateBucket>()
-  private readonly quotas = new Map<string, QuotaCounter>()
+  /** null: known to have no counter (so reads of unused keys cost no SQL) */
+  private readonly quotas = new Map<string, QuotaCounter | null>()
+  /** changed since the last flush: written, or deleted when the map holds null */
   private readonly dirty = new Set<string>()
   private readonly timer: NodeJS.Timeout
   private readonly statements: {
@@ -53,17 +55,17 @@ export class LocalCounters implements Counters {
 
   quotaState (name: string, nowMs: number): QuotaCounter | undefined {
     const counter = this.load(name)
-    return counter === undefined || nowMs >= counter.periodEndMs ? undefined : { ...counter }
+    // the live counter itself: callers only read it
+    return counter === undefined || nowMs >= counter.periodEndMs ? undefined : counter
   }
 
+  /** Takes effect at once in memory; reaches SQLite with the next flush, like every count. */
   async resetQuotas (names: readonly string[]): Promise<void> {
-    this.db.transaction(() => {
-      for (const name of names) {
-        this.quotas.delete(name)
-        this.dirty.delete(name)
-        this.statements.delete.run(name)
-      }
-    })()
+    for (const name of names) {
+      if (this.quotas.get(name) === null) continue // nothing to reset
+      this.quotas.set(name, null)
+      this.dirty.add(name)
+    }
   }
 
   /** Writes every counter changed since the last flush, in one transaction. */
@@ -74,7 +76,8 @@ export class LocalCounters implements Counters {
     this.db.transaction(() => {
       for (const name of names) {
         const counter = this.quotas.get(name)
-        if (counter !== undefined) this.statements.put.run(name, counter.used, counter.periodEndMs === Infinity ? Number.MAX_VALUE : counter.periodEndMs)
+        if (counter === null) this.statements.delete.run(name)
+        else if (counter !== undefined) this.statements.put.run(name, counter.used, counter.periodEndMs === Infinity ? Number.MAX_VALUE : counter.periodEndMs)
       }
     })()
     this.evictIdleBuckets()
@@ -87,9 +90,12 @@ export class LocalCounters implements Counters {
 
   private load (name: string): QuotaCounter | undefined {
     const cached = this.quotas.get(name)
-    if (cached !== undefined) return cached
+    if (cached !== undefined) return cached ?? undefined
     const row = this.statements.get.get(name)
-    if (row === undefined) return undefined
+    if (row === undefined) {
+      this.quotas.set(name, null)
+      return undefined
+    }
     const counter = { used: row.used, periodEndMs: row.period_end_ms >= Number.MAX_VALUE ? Infinity : row.period_end_ms }
     this.quotas.set(name, counter)
     return counter
