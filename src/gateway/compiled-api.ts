@@ -3,6 +3,13 @@ import type { UpstreamTarget } from './proxy.js'
 import { parseTykDate, type Versioning } from '../core/version.js'
 import { isRateLimited } from '../core/rate-limit.js'
 
+export interface StripAuth {
+  /** lower-case header name */
+  readonly header: string
+  readonly param: string | undefined
+  readonly cookie: string | undefined
+}
+
 /** An API definition turned, once at load, into what the hot path reads. */
 export interface CompiledApi {
   readonly apiId: string
@@ -20,8 +27,8 @@ export interface CompiledApi {
   readonly authHeader: string
   readonly authParam: string | undefined
   readonly authCookie: string | undefined
-  /** header to drop before proxying (strip_auth_data), lower-case */
-  readonly stripHeader: string | undefined
+  /** what strip_auth_data removes before proxying: the header, and the param/cookie when used */
+  readonly stripAuth: StripAuth | undefined
   readonly disableRateLimit: boolean
   readonly disableQuota: boolean
   readonly versioning: Versioning
@@ -64,7 +71,9 @@ export function compileApi (definition: ApiDefinition, loadedAtMs = Date.now()):
     authHeader: headerName.toLowerCase(),
     authParam: auth.use_param ? (auth.param_name === '' ? headerName : auth.param_name) : undefined,
     authCookie: auth.use_cookie ? (auth.cookie_name === '' ? headerName : auth.cookie_name) : undefined,
-    stripHeader: definition.strip_auth_data ? headerName.toLowerCase() : undefined,
+    stripAuth: definition.strip_auth_data
+      ? { header: headerName.toLowerCase(), param: auth.use_param ? (auth.param_name === '' ? headerName : auth.param_name) : undefined, cookie: auth.use_cookie ? (auth.cookie_name === '' ? headerName : auth.cookie_name) : undefined }
+      : undefined,
     disableRateLimit: definition.disable_rate_limit,
     disableQuota: definition.disable_quota,
     versioning: compileVersioning(definition),

@@ -201,8 +201,9 @@ export class Gateway {
 
   private forward (ctx: RequestContext, quotaHeaders: QuotaHeaders): void {
     const { api } = ctx
-    const target = upstreamPath(ctx.path, ctx.query, api.listenPath, api.stripListenPath, api.targetPath, api.targetQuery)
-    this.deps.proxy.forward(ctx.req, ctx.res, api.target, target, api.stripHeader, quotaHeaders, ctx, this.recordProxied)
+    const query = api.stripAuth?.param !== undefined ? withoutParam(ctx.query, api.stripAuth.param) : ctx.query
+    const target = upstreamPath(ctx.path, query, api.listenPath, api.stripListenPath, api.targetPath, api.targetQuery)
+    this.deps.proxy.forward(ctx.req, ctx.res, api.target, target, api.stripAuth, quotaHeaders, ctx, this.recordProxied)
   }
 
   /** Bound once: the proxy calls it when an exchange is over. */
@@ -238,4 +239,14 @@ export class Gateway {
       nowMs: ctx.nowMs
     }))
   }
+}
+
+/** strip_auth_data with use_param: the parameter goes and the query is re-encoded, sorted (as Tyk does). */
+function withoutParam (query: string, name: string): string {
+  if (query === '') return query
+  const params = new URLSearchParams(query)
+  if (!params.has(name)) return query
+  params.delete(name)
+  params.sort()
+  return params.toString()
 }

@@ -3,6 +3,7 @@ import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
 import { errors } from '../model/errors.js'
 import { writeGatewayError } from './error-writer.js'
+import type { StripAuth } from './compiled-api.js'
 
 /** Headers that describe one connection, never forwarded (RFC 9110 7.6.1; Tyk's list). */
 const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host'])
@@ -69,13 +70,13 @@ export class UpstreamProxy {
    * is over, with the status the client got (499 when it left) and the upstream's latency.
    * Module-level handlers plus one state object per request: no closures on this path.
    */
-  forward<T> (req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, path: string, dropHeader: string | undefined, quotaHeaders: QuotaHeaderValues, context: T, onDone: (context: T, status: number, upstreamMs: number) => void): void {
+  forward<T> (req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, path: string, stripAuth: StripAuth | undefined, quotaHeaders: QuotaHeaderValues, context: T, onDone: (context: T, status: number, upstreamMs: number) => void): void {
     const exchange: Exchange<T> = { res, quotaHeaders, startedMs: performance.now(), upstreamMs: 0, status: 0, context, onDone }
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined
     this.poolFor(target.origin).stream<Exchange<unknown>>({
       method: req.method as Dispatcher.HttpMethod,
       path,
-      headers: requestHeaders(req, target.host, dropHeader, this.options.userAgent),
+      headers: requestHeaders(req, target.host, stripAuth, this.options.userAgent),
       body: hasBody ? req : null,
       headersTimeout: this.options.headersTimeoutMs,
       opaque: exchange as Exchange<unknown>
@@ -97,7 +98,7 @@ export class UpstreamProxy {
   }
 }
 
-function requestHeaders (req: IncomingMessage, host: string, dropHeader: string | undefined, userAgent: string): string[] {
+function requestHeaders (req: IncomingMessage, host: string, stripAuth: StripAuth | undefined, userAgent: string): string[] {
   const raw = req.rawHeaders
   const out: string[] = []
   const named = connectionHeaders(req.headers.connection)
@@ -106,7 +107,12 @@ function requestHeaders (req: IncomingMessage, host: string, dropHeader: string 
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] ?? ''
     const lower = name.toLowerCase()
-    if (HOP_BY_HOP.has(lower) || named?.has(lower) === true || lower === dropHeader) continue
+    if (HOP_BY_HOP.has(lower) || named?.has(lower) === true || lower === stripAuth?.header) continue
+    if (lower === 'cookie' && stripAuth?.cookie !== undefined) {
+      const kept = withoutCookie(raw[i + 1] ?? '', stripAuth.cookie)
+      if (kept !== '') out.push(name, kept)
+      continue
+    }
     if (lower === 'x-forwarded-for') {
       forwardedFor = forwardedFor === '' ? raw[i + 1] ?? '' : `${forwardedFor}, ${raw[i + 1] ?? ''}`
       continue
@@ -119,6 +125,15 @@ function requestHeaders (req: IncomingMessage, host: string, dropHeader: string 
   out.push('host', host, 'x-forwarded-for', forwardedFor === '' ? peer : `${forwardedFor}, ${peer}`)
   if (!hasUserAgent) out.push('user-agent', userAgent)
   return out
+}
+
+/** Tyk's cookie stripping (spec gateway 6.3): the first item whose trimmed text starts with the name. */
+function withoutCookie (header: string, name: string): string {
+  const items = header.split(';')
+  const at = items.findIndex((item) => item.trim().startsWith(name))
+  if (at === -1) return header
+  items.splice(at, 1)
+  return items.map((item) => item.trim()).filter((item) => item !== '').join('; ')
 }
 
 function responseHeaders (headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {

@@ -135,3 +135,27 @@ test('a bad API file is skipped and the others still load', async (t) => {
   await gh.admin('GET', '/tyk/reload?block=true')
   assert.equal((await call(gh, '/open/x')).status, 200)
 })
+
+test('keys from a query parameter or a cookie; strip_auth_data removes header, parameter and cookie', async (t) => {
+  const upstream = await startEchoUpstream()
+  const apps = join(tempDir(), 'apps')
+  writeJson(apps, 's.json', anApi({ api_id: 's', listen_path: '/s/', target: upstream.url, strip_auth_data: true, auth: { auth_header_name: 'X-Key', use_param: true, param_name: 'key', use_cookie: true, cookie_name: 'session' } }))
+  const gh = await startTestGatehouse({ app_path: apps })
+  t.after(async () => { await gh.close(); await upstream.close() })
+  await gh.admin('POST', '/tyk/keys/stripKey1', { access_rights: { s: { api_id: 's' } } })
+  const echoed = async (path: string, headers: Record<string, string>): Promise<{ status: number, url?: string, headers?: Record<string, string> }> => {
+    const res = await fetch(gh.url + path, { headers })
+    return res.status === 200 ? { status: 200, ...(await res.json() as { url: string, headers: Record<string, string> }) } : { status: res.status }
+  }
+  const byHeader = await echoed('/s/a?z=1&y=2', { 'x-key': 'stripKey1' })
+  assert.equal(byHeader.status, 200)
+  assert.equal(byHeader.headers?.['x-key'], undefined, 'the header is stripped')
+  assert.equal(byHeader.url, '/a?z=1&y=2', 'a query without the parameter is left as it is')
+  const byParam = await echoed('/s/a?z=1&key=stripKey1&y=2', {})
+  assert.equal(byParam.status, 200)
+  assert.equal(byParam.url, '/a?y=2&z=1', 'the parameter is removed and the query re-encoded, sorted')
+  const byCookie = await echoed('/s/a', { cookie: 'theme=dark; session=stripKey1; lang=en' })
+  assert.equal(byCookie.status, 200)
+  assert.equal(byCookie.headers?.cookie, 'theme=dark; lang=en')
+  assert.equal((await echoed('/s/a', { authorization: 'stripKey1' })).status, 401, 'the API reads X-Key, not Authorization')
+})
