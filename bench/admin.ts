@@ -4,13 +4,14 @@
  *
  *   npm run bench:admin            BENCH_SECONDS=10 BENCH_CONNECTIONS=64 by default
  *   BENCH_PROFILE=1 npm run bench:admin   also writes a CPU profile of the server to /tmp/prof
+ *   BENCH_ONLY=read BENCH_PROFILE=1 npm run bench:admin   profiles reads alone
  *
  * The load comes from wrk (one thread) when it is installed (`apt-get install wrk`): it costs
  * the 2-core machine far less CPU than a Node client, so the numbers are the server's. Without
  * wrk an undici client in this process does the same work (and the numbers come out lower).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -19,9 +20,29 @@ import { freePort } from '../test/helpers/processes.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
+/** BENCH_ONLY=create or BENCH_ONLY=read runs one of the two (e.g. to profile it alone). */
+const ONLY = process.env.BENCH_ONLY ?? ''
 const TARGETS = { create: 5_000, read: 15_000 }
 
-interface Result { name: keyof typeof TARGETS, requests: number, errors: number, seconds: number, latenciesMs: number[] }
+interface Result { name: keyof typeof TARGETS, requests: number, errors: number, seconds: number, latenciesMs: number[], cpuUsPerRequest?: number }
+
+/** CPU seconds (user + system, all threads) the process has used, from /proc; 0 where there is none. */
+function cpuSecondsOf (pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid ?? 0}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+    return (Number(fields[11]) + Number(fields[12])) / 100 // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return 0
+  }
+}
+
+/** Runs one measurement and adds the server's CPU time per request: steadier than req/s on a shared box. */
+async function withServerCpu<R extends Result> (pid: number | undefined, measure: () => R | Promise<R>): Promise<R> {
+  const before = cpuSecondsOf(pid)
+  const result = await measure()
+  const used = cpuSecondsOf(pid) - before
+  return { ...result, cpuUsPerRequest: result.requests === 0 ? 0 : used * 1e6 / result.requests }
+}
 
 async function run (name: keyof typeof TARGETS, pool: Pool, seconds: number, request: (i: number) => Promise<number>): Promise<Result> {
   const latenciesMs: number[] = []
@@ -116,22 +137,22 @@ async function main (): Promise<void> {
       writeFileSync(createScript, `${headerLua}wrk.method = "POST"\nwrk.path = "/tyk/keys/create"\nwrk.body = ${luaString(body)}\n`)
       const readScript = join(dir, 'read.lua')
       writeFileSync(readScript, `${headerLua}local keys = {${keys.slice(0, 50_000).map(luaString).join(',')}}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format("GET", "/tyk/keys/" .. keys[(i % #keys) + 1])\nend\n`)
-      rows.push(runWrk('create', origin, createScript, SECONDS))
-      runWrk('read', origin, readScript, Math.min(2, SECONDS))
-      rows.push(runWrk('read', origin, readScript, SECONDS))
+      if (ONLY !== 'read') rows.push(await withServerCpu(child.pid, () => runWrk('create', origin, createScript, SECONDS)))
+      if (ONLY !== 'create') runWrk('read', origin, readScript, Math.min(2, SECONDS))
+      if (ONLY !== 'create') rows.push(await withServerCpu(child.pid, () => runWrk('read', origin, readScript, SECONDS)))
     } else {
-      rows.push(withQuantiles(await run('create', pool, SECONDS, create)))
-      await run('read', pool, Math.min(2, SECONDS), read)
-      rows.push(withQuantiles(await run('read', pool, SECONDS, read)))
+      if (ONLY !== 'read') rows.push(withQuantiles(await withServerCpu(child.pid, async () => await run('create', pool, SECONDS, create))))
+      if (ONLY !== 'create') await run('read', pool, Math.min(2, SECONDS), read)
+      if (ONLY !== 'create') rows.push(withQuantiles(await withServerCpu(child.pid, async () => await run('read', pool, SECONDS, read))))
     }
 
     console.log(`\nGatehouse management API, load from ${wrk ? 'wrk -t1' : 'an undici client (install wrk for server-bound numbers)'}, ${CONNECTIONS} connections, ${SECONDS} s each, node ${process.version}, ${availableParallelism()} CPUs, synchronous=FULL, hash_keys on`)
-    console.log('| operation | requests | seconds | req/s | p50 ms | p99 ms | errors | target |')
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
+    console.log('| operation | requests | seconds | req/s | p50 ms | p99 ms | server CPU us/req | errors | target |')
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
     for (const r of rows) {
       const rps = r.requests / r.seconds
       const target = TARGETS[r.name]
-      console.log(`| ${r.name} | ${r.requests} | ${r.seconds.toFixed(1)} | ${Math.round(rps)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.errors} | ${rps >= target ? 'PASS' : 'MISS'} (>= ${target}) |`)
+      console.log(`| ${r.name} | ${r.requests} | ${r.seconds.toFixed(1)} | ${Math.round(rps)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${(r.cpuUsPerRequest ?? 0).toFixed(0)} | ${r.errors} | ${rps >= target ? 'PASS' : 'MISS'} (>= ${target}) |`)
     }
     console.log('\nreproduce: BENCH_SECONDS=%d BENCH_CONNECTIONS=%d npm run bench:admin', SECONDS, CONNECTIONS)
   } finally {

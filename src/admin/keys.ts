@@ -5,7 +5,7 @@ import { firstParam, normalizeBody } from './body.js'
 import { GatehouseError } from '../model/errors.js'
 import { SessionSchema, type Session } from '../model/session.js'
 import type { KeyAddress, KeyService, ModifyResult } from '../sessions/key-service.js'
-import { RouteNotFoundError, sendJson } from './reply.js'
+import { RenderedJson, RouteNotFoundError, sendJson, sendJsonBytes } from './reply.js'
 import type { RouteTable } from './route-table.js'
 import { ErrorResponseSchema, KeyListQuerySchema, KeyListSchema, KeyPoliciesSchema, KeyQuerySchema, ModifyResponseSchema, PolicyInstructionSchema } from './schemas.js'
 
@@ -54,6 +54,8 @@ function addressOf (keyId: string, query: Query): KeyAddress {
 
 export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, keys: KeyService): void {
   const tags = ['keys']
+  // KeyService hands out the same frozen session while nothing behind it changed
+  const rendered = new RenderedJson()
   for (const url of ['/tyk/keys', '/tyk/keys/create', '/tyk/keys/preview', '/tyk/keys/policy/:keyID', '/tyk/keys/:keyID']) routes.add(url)
 
   app.post('/tyk/keys/create', {
@@ -108,7 +110,7 @@ export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, key
     schema: { tags, summary: 'A key, with its policies applied', params: KeyIdParamsSchema, querystring: KeyQuerySchema, response: { 200: SessionSchema, ...errorResponses } }
   }, async (request, reply) => {
     const keyId = keyIdOf(request)
-    return sendJson(reply, 200, await keys.get(addressOf(keyId, request.query)))
+    return sendJsonBytes(reply, 200, rendered.of(await keys.get(addressOf(keyId, request.query))))
   })
 
   app.post<{ Params: { keyID: string }, Querystring: Query }>('/tyk/keys/:keyID', {

@@ -13,7 +13,28 @@ export function goJson (value: unknown): string {
  * run the response schema's serializer, which drops the unknown fields we promise to keep.
  */
 export function sendJson (reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  return reply.code(status).header('content-type', 'application/json').send(Buffer.from(goJson(body)))
+  return sendJsonBytes(reply, status, Buffer.from(goJson(body)))
+}
+
+export function sendJsonBytes (reply: FastifyReply, status: number, bytes: Buffer): FastifyReply {
+  return reply.code(status).header('content-type', 'application/json').send(bytes)
+}
+
+/**
+ * Rendered bodies of immutable values, by identity: a service that hands out the same frozen
+ * object again (a cached view) gets its JSON rendered once.
+ */
+export class RenderedJson {
+  private readonly rendered = new WeakMap<object, Buffer>()
+
+  of (value: object): Buffer {
+    let bytes = this.rendered.get(value)
+    if (bytes === undefined) {
+      bytes = Buffer.from(goJson(value))
+      this.rendered.set(value, bytes)
+    }
+    return bytes
+  }
 }
 
 /** Tyk's error body; `detail` (ours) says what exactly was wrong and is omitted when unknown. */

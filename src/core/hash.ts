@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { hashAlgorithmOfToken } from './token.js'
 
 export type HashAlgorithm = 'murmur32' | 'murmur64' | 'murmur128' | 'sha256'
@@ -93,7 +93,7 @@ export function murmur128Hex (input: string): string {
 }
 
 export function sha256Hex (input: string): string {
-  return createHash('sha256').update(input).digest('hex')
+  return hash('sha256', input, 'hex')
 }
 
 export function hashWith (algorithm: HashAlgorithm, input: string): string {

@@ -5,7 +5,8 @@ import type { Policy } from '../model/policy.js'
 import type { Session } from '../model/session.js'
 import { policyIdsOf } from '../core/policy-merge.js'
 import type { Bus, Counters, Store, StoredKey } from '../store/ports.js'
-import { isEmptyLimit, quotaCounterName } from '../core/effective-limit.js'
+import { quotaCounterName } from '../core/effective-limit.js'
+import { readLiveQuota, withLiveQuota } from './live-quota.js'
 import type { KeyName, KeyNaming } from './key-naming.js'
 
 export interface KeyServiceOptions {
@@ -31,6 +32,18 @@ export interface KeyServiceOptions {
   readonly clock: () => number
 }
 
+/** One GET answer and what it was made from. */
+interface KeyView {
+  readonly generation: number
+  readonly apiId: string | undefined
+  /** the key merged with its policies, before the live counters */
+  readonly effective: Session
+  /** the live counters' stamp the session shows; undefined until first shown */
+  readonly stamp: string | undefined
+  /** the answer: frozen, so callers may keep and render it once */
+  readonly session: Session
+}
+
 export interface ModifyResult {
   readonly key: string
   readonly action: 'added' | 'modified' | 'deleted' | 'updated'
@@ -48,7 +61,19 @@ export interface KeyAddress {
 
 /** The key operations of Tyk's management API (spec section 2), free of HTTP. */
 export class KeyService {
-  constructor (private readonly options: KeyServiceOptions) {}
+  /**
+   * GET answers by stored key, reused while the key (a new StoredKey on every write), the
+   * policies, orgs and APIs (the generation) and the live counters (the stamp) are unchanged:
+   * a monitoring script that polls keys costs no merge and no copy.
+   */
+  private readonly views = new WeakMap<StoredKey, KeyView>()
+  private generation = 0
+
+  constructor (private readonly options: KeyServiceOptions) {
+    options.bus.subscribe((event) => {
+      if (event.kind !== 'key') this.generation++
+    })
+  }
 
   /** POST /tyk/keys/create: a fresh random key. */
   async create (input: Session): Promise<ModifyResult> {
@@ -118,9 +143,21 @@ export class KeyService {
     if (address.hashed && !this.options.naming.hashKeys) throw new GatehouseError('HASHED_LOOKUP_DISABLED')
     const found = await this.find(address)
     if (found === undefined) throw new GatehouseError('KEY_NOT_FOUND')
-    const merged = this.applyPoliciesLeniently(found[1].session, address.apiId === undefined ? undefined : this.options.apiOrgOf(address.apiId))
-    const session = await this.withLiveQuota(found[0].id, merged)
-    return { ...session, basic_auth_data: { ...session.basic_auth_data, password: '' } }
+    const [name, stored] = found
+    const nowMs = this.options.clock()
+    const apiId = address.apiId
+    let view = this.views.get(stored)
+    if (view === undefined || view.generation !== this.generation || view.apiId !== apiId) {
+      const effective = this.applyPoliciesLeniently(stored.session, apiId === undefined ? undefined : this.options.apiOrgOf(apiId))
+      view = { generation: this.generation, apiId, effective, stamp: undefined, session: effective }
+    }
+    const live = await readLiveQuota(this.options.counters, name.id, view.effective, nowMs)
+    if (live.stamp !== view.stamp) {
+      const session = withLiveQuota(view.effective, live, nowMs)
+      view = { ...view, stamp: live.stamp, session: Object.freeze({ ...session, basic_auth_data: { ...session.basic_auth_data, password: '' } }) }
+      this.views.set(stored, view)
+    }
+    return view.session
   }
 
   /** DELETE /tyk/keys/{keyID}. */
@@ -213,32 +250,6 @@ export class KeyService {
     await this.options.counters.resetQuotas([...names])
   }
 
-  /** GET shows the live counters (spec 2.7 step 5), not the stored quota_remaining. */
-  private async withLiveQuota (id: string, session: Session): Promise<Session> {
-    const nowMs = this.options.clock()
-    const { counters } = this.options
-    let out = session
-    if (session.quota_max !== -1) {
-      const state = await counters.quotaState(quotaCounterName('', id), nowMs)
-      if (state !== undefined) out = { ...out, quota_remaining: Math.max(0, session.quota_max - state.used), quota_renews: renewsAt(state.periodEndMs, nowMs) }
-    }
-    let rights: Session['access_rights'] | undefined
-    for (const [apiId, right] of Object.entries(out.access_rights)) {
-      const limit = right.limit
-      if (limit === undefined || isEmptyLimit(limit) || limit.quota_max === -1 || (limit.quota_max ?? 0) === 0) continue
-      const state = await counters.quotaState(quotaCounterName(right.allowance_scope ?? '', id), nowMs)
-      const quotaMax = limit.quota_max ?? 0
-      rights ??= { ...out.access_rights }
-      rights[apiId] = {
-        ...right,
-        limit: state === undefined
-          ? { ...limit, quota_remaining: quotaMax }
-          : { ...limit, quota_remaining: Math.max(0, quotaMax - state.used), quota_renews: renewsAt(state.periodEndMs, nowMs) }
-      }
-    }
-    return rights === undefined ? out : { ...out, access_rights: rights }
-  }
-
   /** A durable write, then the news, so no node serves the old session afterwards. */
   private async write (id: string, key: StoredKey): Promise<void> {
     await this.options.store.putKey(id, key)
@@ -307,11 +318,6 @@ export class KeyService {
     }
     return out.sort()
   }
-}
-
-/** A period that never ends shows "now", as Tyk does for quotas that never renew. */
-function renewsAt (periodEndMs: number, nowMs: number): number {
-  return Math.floor((periodEndMs === Infinity ? nowMs : periodEndMs) / 1000)
 }
 
 function unixSeconds (nowMs: number): string {

@@ -173,3 +173,34 @@ async function startWithRealClock (t: { after: (fn: () => Promise<void>) => void
   t.after(async () => { await gh.close(); await upstream.close() })
   return { gh }
 }
+
+test('GET /tyk/keys answers are reused only while nothing behind them changed', async (t) => {
+  const { gh, clock } = await setup(t)
+  await gh.admin('POST', '/tyk/policies', { id: 'watch', org_id: 'default', rate: 100, per: 1, quota_max: 5, quota_renewal_rate: 3600, tags: ['v1'], access_rights: rights('a') })
+  const key = await newKey(gh, { org_id: 'default', apply_policies: ['watch'], access_rights: {} })
+  const read = async (): Promise<{ text: string, quota_remaining: number, quota_max: number, tags: string[], quota_renews: number }> => {
+    const res = await gh.admin('GET', `/tyk/keys/${key}`)
+    assert.equal(res.status, 200)
+    return { text: res.text, ...res.json as { quota_remaining: number, quota_max: number, tags: string[], quota_renews: number } }
+  }
+  const first = await read()
+  assert.equal((await read()).text, first.text, 'nothing changed: the same answer')
+  await call(gh, '/a/', key)
+  assert.equal((await read()).quota_remaining, 4, 'traffic shows at once')
+  await gh.admin('PUT', '/tyk/policies/watch', { id: 'watch', org_id: 'default', rate: 100, per: 1, quota_max: 9, quota_renewal_rate: 3600, tags: ['v2'], access_rights: rights('a') })
+  const edited = await read()
+  assert.deepEqual([edited.quota_max, edited.quota_remaining, edited.tags], [9, 8, ['v2']], 'a policy edit shows at once')
+  await gh.admin('PUT', `/tyk/keys/${key}`, { org_id: 'default', apply_policies: ['watch'], access_rights: {}, tags: ['mine'] })
+  assert.deepEqual((await read()).tags.sort(), ['mine', 'v2'], 'a key write shows at once')
+  await call(gh, '/a/', key)
+  assert.equal((await read()).quota_remaining, 8, 'the write reset the quota: one request used since')
+  clock.nowMs += 3_600_001
+  assert.notEqual((await read()).quota_remaining, 8, 'an ended period no longer shows its count')
+
+  const never = await newKey(gh, { quota_max: 3, quota_renewal_rate: 0 })
+  await call(gh, '/a/', never)
+  const before = await gh.admin('GET', `/tyk/keys/${never}`)
+  clock.nowMs += 5_000
+  const later = await gh.admin('GET', `/tyk/keys/${never}`)
+  assert.equal((later.json as { quota_renews: number }).quota_renews - (before.json as { quota_renews: number }).quota_renews, 5, 'a quota that never renews shows "now"')
+})
