@@ -67,6 +67,26 @@ export function normalizeFieldNames (schema: TSchema, value: unknown): unknown {
   return value
 }
 
+interface Field { readonly name: string, readonly schema: TSchema, readonly hasDefault: boolean, readonly defaultValue: unknown }
+const fieldsCache = new WeakMap<TSchema, readonly Field[]>()
+
+/** An object schema's fields in order, worked out once per schema (keys are created often). */
+function fieldsOf (schema: ObjectSchema): readonly Field[] {
+  let fields = fieldsCache.get(schema)
+  if (fields === undefined) {
+    fields = Object.entries(schema.properties).map(([name, fieldSchema]) => ({ name, schema: fieldSchema, hasDefault: 'default' in fieldSchema, defaultValue: fieldSchema.default }))
+    fieldsCache.set(schema, fields)
+  }
+  return fields
+}
+
+/** Primitives as they are, empty containers new, anything else a deep copy: defaults are shared. */
+function copyOfDefault (value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value)) return value.length === 0 ? [] : structuredClone(value)
+  return Object.keys(value).length === 0 ? {} : structuredClone(value)
+}
+
 function acceptsNull (schema: TSchema): boolean {
   return Array.isArray(schema.anyOf) && (schema.anyOf as TSchema[]).some((member) => member.type === 'null')
 }
@@ -79,9 +99,10 @@ export function completeFields (schema: TSchema, value: unknown): unknown {
   const objectSchema = objectSchemaOf(schema, value)
   if (objectSchema !== undefined && isPlainObject(value)) {
     const out: Record<string, unknown> = {}
-    for (const [name, fieldSchema] of Object.entries(objectSchema.properties)) {
-      if (name in value) out[name] = completeFields(fieldSchema, value[name])
-      else if ('default' in fieldSchema) out[name] = structuredClone(fieldSchema.default)
+    for (const field of fieldsOf(objectSchema)) {
+      const name = field.name
+      if (name in value) out[name] = completeFields(field.schema, value[name])
+      else if (field.hasDefault) out[name] = copyOfDefault(field.defaultValue)
     }
     for (const [key, fieldValue] of Object.entries(value)) {
       if (!(key in objectSchema.properties)) out[key] = fieldValue

@@ -1,12 +1,22 @@
-import { randomBytes } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
 
 const KNOWN_ALGORITHMS = new Set(['murmur32', 'murmur64', 'murmur128', 'sha256'])
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 const HEX24 = /^[0-9a-fA-F]{24}$/
 
+// CSPRNG bytes drawn 4 KiB at a time (as node's randomUUID does): one call per 256 keys
+const randomPool = Buffer.allocUnsafe(4096)
+let randomOffset = randomPool.length
+
 /** 32 lowercase hex characters from the CSPRNG: the id part of a generated key. */
 export function randomKeyId (): string {
-  return randomBytes(16).toString('hex')
+  if (randomOffset + 16 > randomPool.length) {
+    randomFillSync(randomPool)
+    randomOffset = 0
+  }
+  const id = randomPool.toString('hex', randomOffset, randomOffset + 16)
+  randomOffset += 16
+  return id
 }
 
 /**
