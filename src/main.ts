@@ -136,7 +136,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     policies: policyService,
     orgs,
     apis: apiService,
-    analytics: { summarize: (query) => analyticsSink.summarize(query), flush: async () => { await analytics?.flush() } },
+    analytics: { summarize: (query) => analyticsSink.summarize(query), records: (query) => analyticsSink.records(query), flush: async () => { await analytics?.flush() } },
     clock,
     logger,
     version: VERSION,

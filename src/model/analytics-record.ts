@@ -76,6 +76,15 @@ export const AnalyticsSummarySchema = Type.Object({
 
 export type AnalyticsSummary = Static<typeof AnalyticsSummarySchema>
 
+/** Tyk records of one key (by hash), API or org over [fromMs, toMs), oldest first. */
+export interface RecordsQuery {
+  readonly field: 'api_key' | 'api_id' | 'org_id'
+  readonly value: string
+  readonly fromMs: number
+  readonly toMs: number
+  readonly limit: number
+}
+
 export interface AnalyticsQuery {
   readonly field: 'api_key' | 'api_id' | 'org_id'
   readonly value: string

@@ -1,6 +1,6 @@
 import type { QuotaCounter, QuotaDecision } from '../core/quota.js'
 import type { RateDecision } from '../core/rate-limit.js'
-import type { AnalyticsHit, AnalyticsQuery, AnalyticsSummary } from '../model/analytics-record.js'
+import type { AnalyticsHit, AnalyticsQuery, AnalyticsRecord, AnalyticsSummary, RecordsQuery } from '../model/analytics-record.js'
 import type { Policy } from '../model/policy.js'
 import type { Session } from '../model/session.js'
 
@@ -82,4 +82,5 @@ export interface Counters {
 export interface AnalyticsSink {
   write: (records: readonly AnalyticsHit[]) => void | Promise<void>
   summarize: (query: AnalyticsQuery) => AnalyticsSummary | Promise<AnalyticsSummary>
+  records: (query: RecordsQuery) => AnalyticsRecord[] | Promise<AnalyticsRecord[]>
 }

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { startTestGatehouse, tempDir } from '../helpers/gatehouse.js'
 import { anApi, startEchoUpstream, writeJson } from '../helpers/upstream.js'
+import BetterSqlite3 from 'better-sqlite3'
+import { migrate } from '../../src/store/sqlite/migrations.js'
+import { SqliteAnalytics } from '../../src/store/sqlite/sqlite-analytics.js'
 
 test('every answered request is recorded, with Tyk\'s fields; records outlive their key', async (t) => {
   const upstream = await startEchoUpstream()
@@ -32,8 +35,9 @@ test('every answered request is recorded, with Tyk\'s fields; records outlive th
   assert.deepEqual([byKey.total, byKey.by_status], [3, { 200: 2, 429: 1 }], 'kept after the key is deleted')
   assert.equal(((await gh.admin('GET', '/tyk/analytics?org_id=acme')).json as { total: number }).total, 5)
 
-  const row = gh.store.db.prepare('SELECT record FROM analytics WHERE api_key = ? AND response_code = 200 LIMIT 1').get(created.key_hash) as { record: string }
-  const record = JSON.parse(row.record) as Record<string, unknown>
+  const records = (await gh.admin('GET', `/tyk/analytics/records?key_hash=${created.key_hash}`)).json as { records: Array<Record<string, unknown>> }
+  assert.deepEqual(records.records.map((r) => r.response_code), [200, 200, 429], 'every request of the key, oldest first')
+  const record = records.records[0] ?? {}
   assert.equal(record.method, 'GET')
   assert.equal(record.path, '/items')
   assert.equal(record.user_agent, 'analytics-test')
@@ -53,5 +57,27 @@ test('/tyk/analytics refuses bad queries with a clear error', async (t) => {
     assert.equal(res.status, 400, query)
     assert.equal((res.json as { message: string }).message, 'Request malformed')
   }
+  for (const query of ['', '?api_id=a&limit=0', '?api_id=a&limit=10001', '?api_id=a&limit=ten', '?key_hash=k&api_id=a']) {
+    const res = await gh.admin('GET', `/tyk/analytics/records${query}`)
+    assert.equal(res.status, 400, query)
+    assert.match((res.json as { detail: string }).detail, /limit|exactly one/, query)
+  }
   assert.equal((await gh.admin('GET', '/tyk/analytics?api_id=a', undefined, { secret: 'wrong' })).status, 403)
+})
+
+test('records and counts written before analytics were batched are migrated, not lost', () => {
+  const db = new BetterSqlite3(':memory:')
+  migrate(db, 4)
+  const old = db.prepare('INSERT INTO analytics (timestamp_ms, api_id, org_id, api_key, response_code, record) VALUES (?, ?, ?, ?, ?, ?)')
+  const at = Date.parse('2026-03-01T10:15:00Z')
+  for (const [offset, code] of [[0, 200], [1000, 200], [61_000, 429]] as const) {
+    old.run(at + offset, 'a', 'acme', 'hash1', code, JSON.stringify({ method: 'GET', response_code: code, api_id: 'a', org_id: 'acme', api_key: 'hash1', timestamp: new Date(at + offset).toISOString() }))
+  }
+  migrate(db)
+  const analytics = new SqliteAnalytics(db, async () => {})
+  const summary = analytics.summarize({ field: 'api_key', value: 'hash1', fromMs: at - 3_600_000, toMs: at + 3_600_000, resolution: 'hour' })
+  assert.deepEqual([summary.total, summary.by_status], [3, { 200: 2, 429: 1 }])
+  const records = analytics.records({ field: 'org_id', value: 'acme', fromMs: at, toMs: at + 60_000, limit: 10 })
+  assert.deepEqual(records.map((r) => r.response_code), [200, 200], 'the time range applies to each record')
+  assert.equal((db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'analytics'").get() as { n: number }).n, 0, 'the old table is gone')
 })

@@ -17,29 +17,25 @@ const Database = require(workerData.driver)
 const db = new Database(workerData.file)
 db.pragma('busy_timeout = 5000')
 db.pragma('synchronous = NORMAL')
-const insert = db.prepare('INSERT INTO analytics (timestamp_ms, api_id, org_id, api_key, response_code, record) VALUES (?, ?, ?, ?, ?, ?)')
-const HUNDRED_YEARS_MS = 100 * 365 * 86400000
-// An AnalyticsHit (model/analytics-record.ts) into Tyk's analytics record (spec gateway 7.2, 7.3).
-function expand (hit) {
-  const [nowMs, status, totalMs, upstreamMs, method, rawPath, host, userAgent, contentLength, clientIp,
-    apiKey, apiId, orgId, apiName, apiVersion, alias, oauthId, keyTags, apiTags] = hit
-  const now = new Date(nowMs)
-  const tags = keyTags.concat(apiTags)
-  if (apiKey !== '') tags.push('key-' + apiKey)
-  if (orgId !== '') tags.push('org-' + orgId)
-  tags.push('api-' + apiId)
-  const total = Math.round(totalMs)
-  return {
-    method, host, path: rawPath, raw_path: rawPath, content_length: contentLength, user_agent: userAgent,
-    day: now.getDate(), month: now.getMonth() + 1, year: now.getFullYear(), hour: now.getHours(),
-    response_code: status, api_key: apiKey, timestamp: now.toISOString(), api_version: apiVersion,
-    api_name: apiName, api_id: apiId, org_id: orgId, oauth_id: oauthId, request_time: total,
-    latency: { total, upstream: Math.round(upstreamMs) }, raw_request: '', raw_response: '',
-    ip_address: clientIp, tags, alias, track_path: false, expireAt: new Date(nowMs + HUNDRED_YEARS_MS).toISOString()
-  }
-}
+const insertBatch = db.prepare("INSERT INTO analytics_batches (first_ms, last_ms, count, format, body) VALUES (?, ?, ?, 'hits', ?)")
+const addCount = db.prepare('INSERT INTO analytics_counts (minute, api_id, org_id, api_key, response_code, n) VALUES (?, ?, ?, ?, ?, ?) ' +
+  'ON CONFLICT (minute, api_id, org_id, api_key, response_code) DO UPDATE SET n = n + excluded.n')
+// One row for the batch, and one count per (minute, API, org, key, status) it touches.
+// Hit fields by position (model/analytics-record.ts): 0 nowMs, 1 status, 10 apiKey, 11 apiId, 12 orgId.
 const insertAll = db.transaction((hits) => {
-  for (const hit of hits) insert.run(hit[0], hit[11], hit[12], hit[10], hit[1], JSON.stringify(expand(hit)))
+  let first = Infinity
+  let last = -Infinity
+  const counts = new Map()
+  for (const hit of hits) {
+    if (hit[0] < first) first = hit[0]
+    if (hit[0] > last) last = hit[0]
+    const group = Math.floor(hit[0] / 60000) + '\\u0000' + hit[11] + '\\u0000' + hit[12] + '\\u0000' + hit[10] + '\\u0000' + hit[1]
+    const count = counts.get(group)
+    if (count === undefined) counts.set(group, [Math.floor(hit[0] / 60000), hit[11], hit[12], hit[10], hit[1], 1])
+    else count[5]++
+  }
+  insertBatch.run(Math.floor(first), Math.ceil(last), hits.length, JSON.stringify(hits))
+  for (const count of counts.values()) addCount.run(count)
 })
 const timer = setInterval(() => {
   try { db.pragma('wal_checkpoint(PASSIVE)') } catch (err) { parentPort.postMessage({ kind: 'error', message: String(err) }) }
@@ -77,7 +73,7 @@ export class BackgroundWriter {
   }
 
   /**
-   * Expands the hits into Tyk records and inserts them; resolves once committed
+   * Stores the hits as one batch and adds them to the per-minute counts; resolves once committed
    * (synchronous=NORMAL: a power cut may lose the last moments of analytics, a crash does not).
    */
   writeAnalytics (records: readonly AnalyticsHit[]): Promise<void> {

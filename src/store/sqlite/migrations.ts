@@ -57,15 +57,48 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX analytics_by_api ON analytics (api_id, timestamp_ms);
    CREATE INDEX analytics_by_org ON analytics (org_id, timestamp_ms);
-   CREATE INDEX analytics_by_key ON analytics (api_key, timestamp_ms) WHERE api_key <> '';`
+   CREATE INDEX analytics_by_key ON analytics (api_key, timestamp_ms) WHERE api_key <> '';`,
+  // Analytics, cheaper per request: a row per written batch (the compact hits as a JSON array,
+  // expanded to Tyk records when read) and request counts per minute, API, org, key and status
+  // for the summaries. A row and three index entries per request cost ~20 us of CPU each.
+  // Rows of the table above move over as batches of finished records.
+  `CREATE TABLE analytics_batches (
+     id INTEGER PRIMARY KEY,
+     first_ms INTEGER NOT NULL,
+     last_ms INTEGER NOT NULL,
+     count INTEGER NOT NULL,
+     format TEXT NOT NULL CHECK (format IN ('hits', 'records')),
+     body TEXT NOT NULL
+   );
+   CREATE INDEX analytics_batches_by_time ON analytics_batches (last_ms, first_ms);
+   CREATE TABLE analytics_counts (
+     minute INTEGER NOT NULL,
+     api_id TEXT NOT NULL,
+     org_id TEXT NOT NULL,
+     api_key TEXT NOT NULL,
+     response_code INTEGER NOT NULL,
+     n INTEGER NOT NULL,
+     PRIMARY KEY (minute, api_id, org_id, api_key, response_code)
+   ) WITHOUT ROWID;
+   CREATE INDEX analytics_counts_by_api ON analytics_counts (api_id, minute);
+   CREATE INDEX analytics_counts_by_org ON analytics_counts (org_id, minute);
+   CREATE INDEX analytics_counts_by_key ON analytics_counts (api_key, minute) WHERE api_key <> '';
+   INSERT INTO analytics_counts (minute, api_id, org_id, api_key, response_code, n)
+     SELECT timestamp_ms / 60000, api_id, org_id, api_key, response_code, COUNT(*) FROM analytics
+     GROUP BY timestamp_ms / 60000, api_id, org_id, api_key, response_code;
+   INSERT INTO analytics_batches (first_ms, last_ms, count, format, body)
+     SELECT MIN(timestamp_ms), MAX(timestamp_ms), COUNT(*), 'records', json_group_array(json(record))
+     FROM (SELECT * FROM analytics ORDER BY id) GROUP BY id / 1000;
+   DROP TABLE analytics;`
 ]
 
-export function migrate (db: Database): void {
+/** Brings the schema up to `target` steps (all of them unless a test stops earlier). */
+export function migrate (db: Database, target = MIGRATIONS.length): void {
   const applied = db.pragma('user_version', { simple: true }) as number
   if (applied > MIGRATIONS.length) {
     throw new Error(`database schema version ${applied} is newer than this Gatehouse (${MIGRATIONS.length}); upgrade Gatehouse`)
   }
-  for (let version = applied; version < MIGRATIONS.length; version++) {
+  for (let version = applied; version < Math.min(target, MIGRATIONS.length); version++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[version] ?? '')
       db.pragma(`user_version = ${version + 1}`)

@@ -1,24 +1,54 @@
 import type { Database, Statement } from 'better-sqlite3'
-import type { AnalyticsHit, AnalyticsQuery, AnalyticsSummary } from '../../model/analytics-record.js'
+import type { AnalyticsHit, AnalyticsQuery, AnalyticsRecord, AnalyticsSummary, RecordsQuery } from '../../model/analytics-record.js'
+import { toTykRecord } from '../../core/tyk-analytics-record.js'
 import type { AnalyticsSink } from '../ports.js'
 
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const
+const MINUTE_MS = 60_000
+/** Batches read by one records query at most (each holds up to a flush of hits). */
+const MAX_BATCHES_READ = 10_000
 
 interface CountRow { bucket: number, code: number, n: number }
+interface BatchRow { format: 'hits' | 'records', body: string }
 
-/** Analytics in the embedded store: one row per record, indexed by API, org and key hash. */
+/**
+ * Analytics in the embedded store (written by the writer thread): the hits of each flush as one
+ * row, and request counts per minute, API, org, key hash and status for the summaries.
+ */
 export class SqliteAnalytics implements AnalyticsSink {
   private readonly counts: Record<AnalyticsQuery['field'], Statement<[number, string, number, number], CountRow>>
+  private readonly batches: Statement<[number, number, number], BatchRow>
 
-  /** @param writeInBackground expands and inserts the hits on the writer thread */
+  /** @param writeInBackground stores the hits on the writer thread */
   constructor (db: Database, private readonly writeInBackground: (hits: readonly AnalyticsHit[]) => Promise<void>) {
     // the column is one of three fixed names, never user input
     const countsBy = (column: AnalyticsQuery['field']): Statement<[number, string, number, number], CountRow> => db.prepare(
-      `SELECT CAST(timestamp_ms / ? AS INTEGER) AS bucket, response_code AS code, COUNT(*) AS n FROM analytics
-       WHERE ${column} = ? AND timestamp_ms >= ? AND timestamp_ms < ?
+      `SELECT CAST(minute * ${MINUTE_MS} / ? AS INTEGER) AS bucket, response_code AS code, SUM(n) AS n FROM analytics_counts
+       WHERE ${column} = ? AND minute >= ? AND minute < ?
        GROUP BY bucket, code ORDER BY bucket`
     )
     this.counts = { api_key: countsBy('api_key'), api_id: countsBy('api_id'), org_id: countsBy('org_id') }
+    // a batch spans at most a flush interval or so, but bound the scan by its id order too
+    this.batches = db.prepare('SELECT format, body FROM analytics_batches WHERE last_ms >= ? AND first_ms < ? ORDER BY id LIMIT ?')
+  }
+
+  /**
+   * Tyk records of one key, API or org, oldest first, at most `limit`. Reads the batches of the
+   * time range and filters them: an export, not a hot path.
+   */
+  records (query: RecordsQuery): AnalyticsRecord[] {
+    const out: AnalyticsRecord[] = []
+    for (const row of this.batches.iterate(query.fromMs, query.toMs, MAX_BATCHES_READ)) {
+      const parsed = JSON.parse(row.body) as unknown[]
+      for (const item of parsed) {
+        const record = row.format === 'hits' ? toTykRecord(item as AnalyticsHit) : item as AnalyticsRecord
+        const at = Date.parse(record.timestamp)
+        if (at < query.fromMs || at >= query.toMs || record[query.field] !== query.value) continue
+        out.push(record)
+        if (out.length >= query.limit) return out
+      }
+    }
+    return out
   }
 
   write (hits: readonly AnalyticsHit[]): Promise<void> {
@@ -27,7 +57,8 @@ export class SqliteAnalytics implements AnalyticsSink {
 
   summarize (query: AnalyticsQuery): AnalyticsSummary {
     const bucketMs = BUCKET_MS[query.resolution]
-    const rows = this.counts[query.field].all(bucketMs, query.value, query.fromMs, query.toMs)
+    // counts are kept per minute: a range starts and ends on whole minutes
+    const rows = this.counts[query.field].all(bucketMs, query.value, Math.floor(query.fromMs / MINUTE_MS), Math.ceil(query.toMs / MINUTE_MS))
     const byStatus: Record<string, number> = {}
     const buckets = new Map<number, { start: string, total: number, by_status: Record<string, number> }>()
     let total = 0
