@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net'
 import pino, { type Logger } from 'pino'
 import { buildAdminApp } from './admin/app.js'
 import { loadApiDefinitions } from './apis/load-api-definitions.js'
-import { mergePolicies } from './core/policy-merge.js'
 import { compileApi, type CompiledApi } from './gateway/compiled-api.js'
 import { Gateway } from './gateway/gateway.js'
 import { UpstreamProxy } from './gateway/proxy.js'
@@ -13,6 +12,8 @@ import type { Session } from './model/session.js'
 import { loadPolicyFiles } from './policies/load-policy-files.js'
 import { PolicyRegistry } from './policies/policy-registry.js'
 import { PolicyService } from './policies/policy-service.js'
+import { PolicyEngine } from './policies/policy-engine.js'
+import { OrgDefaultPolicies } from './sessions/org-default-policies.js'
 import { ApiService } from './apis/api-service.js'
 import type { ApiDefinition } from './model/api-definition.js'
 import { KeyNaming } from './sessions/key-naming.js'
@@ -75,10 +76,13 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const policyPath = config.policies.policy_path
   const policyWrites = policyPath !== '' ? new PolicyFolder(policyPath) : new PolicyTable(store)
   const policyService = new PolicyService({ registry: policies, writes: policyWrites, bus, sourceIsService: config.policies.policy_source === 'service' })
-  const orgs = new OrgService({ store, bus, clock, counters, anyApiLoaded: () => apis.size > 0 })
+  const orgDefaults = new OrgDefaultPolicies()
+  await orgDefaults.load(store)
+  const orgs = new OrgService({ store, bus, clock, counters, defaults: orgDefaults, anyApiLoaded: () => apis.size > 0 })
   const apiService = new ApiService({ folder: new ApiFolder(config.app_path), loaded: () => definitions })
-  const lookupPolicy = policies.lookup.bind(policies)
-  const applyPolicies = (session: Session, apiOrgId?: string): Session => mergePolicies(session, lookupPolicy, apiOrgId)
+  const engine = new PolicyEngine({ registry: policies, orgDefaults: (orgId) => orgDefaults.of(orgId) })
+  const lookupPolicy = engine.lookup
+  const applyPolicies = engine.apply
 
   const keys = new KeyService({
     store,
@@ -102,7 +106,8 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     minTokenLength: config.min_token_length,
     counters,
     analytics,
-    orgSessions: config.enforce_org_quotas ? new OrgSessions(store, bus) : undefined
+    orgSessions: config.enforce_org_quotas ? new OrgSessions(store, bus) : undefined,
+    allowMasterKeys: config.allow_master_keys
   })
 
   // One reload at a time; callers that arrive meanwhile share the next one.
@@ -122,6 +127,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
       definitions.clear()
       for (const api of compiled) apis.set(api.apiId, api)
       for (const definition of loaded) definitions.set(definition.api_id, definition)
+      engine.setApis(loaded.map((definition) => ({ apiId: definition.api_id, apiName: definition.name, orgId: definition.org_id, versions: Object.keys(definition.version_data.versions) })))
       gateway.replaceRouter(new ApiRouter(compiled))
       await bus.publish({ kind: 'reload' })
       logger.info({ apis: compiled.length, policies: policies.all().length }, 'APIs and policies loaded')

@@ -8,11 +8,14 @@ const DISALLOWED = deny('ACCESS_DISALLOWED')
  * and may call any API; otherwise the API must be listed and, for a versioned API, the version
  * granted. `version` is undefined for an API that is not versioned. `fallbackVersion` is the
  * default version when the API falls back to it (definition.fallback_to_default).
+ *
+ * Unlike Tyk, an empty map opens everything only when allow_master_keys is on: a key whose
+ * rights all came from policies or org defaults that are gone must not become a master key.
  */
-export function checkAccessRights (session: Pick<Session, 'access_rights'>, apiId: string, version: string | undefined, fallbackVersion?: string): Verdict {
+export function checkAccessRights (session: Pick<Session, 'access_rights'>, apiId: string, version: string | undefined, fallbackVersion: string | undefined, masterKeysAllowed: boolean): Verdict {
   const rights = session.access_rights
   const entry = rights[apiId]
-  if (entry === undefined) return hasAnyEntry(rights) ? DISALLOWED : PASS
+  if (entry === undefined) return masterKeysAllowed && !hasAnyEntry(rights) ? PASS : DISALLOWED
   if (version === undefined) return PASS
   const versions = entry.versions
   if (versions?.includes(version) === true) return PASS

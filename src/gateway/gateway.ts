@@ -31,6 +31,8 @@ export interface GatewayDeps {
   readonly orgSessions: OrgSessions | undefined
   /** Absent when enable_analytics is false. */
   readonly analytics: AnalyticsQueue | undefined
+  /** allow_master_keys: whether a key with no access rights may call every API */
+  readonly allowMasterKeys: boolean
 }
 
 /** One request's state through the pipeline: one object, no closures per step. */
@@ -157,7 +159,7 @@ export class Gateway {
       return
     }
     const { versioning } = ctx.api
-    const access = checkAccessRights(key.session, ctx.api.apiId, ctx.version, versioning.fallbackToDefault ? versioning.defaultVersion : undefined)
+    const access = checkAccessRights(key.session, ctx.api.apiId, ctx.version, versioning.fallbackToDefault ? versioning.defaultVersion : undefined, this.deps.allowMasterKeys)
     if (!access.ok) {
       this.fail(ctx, access.error)
       return

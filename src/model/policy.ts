@@ -44,7 +44,8 @@ export const PolicySchema = Type.Object({
   last_updated: Type.Optional(str()),
   meta_data: Type.Optional(Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())], { default: null })),
   graphql_access_rights: Type.Optional(Type.Unknown({ default: null })),
-  smoothing: Type.Optional(SmoothingSchema)
+  smoothing: Type.Optional(SmoothingSchema),
+  org_wide: Type.Optional(Type.Boolean({ default: false, description: 'Gatehouse only: grant this policy\'s limits on every API of its org, APIs added later included; access_rights entries still set per-API versions, URLs and limits' }))
 }, { ...open, description: 'Tyk policy: a template of limits and access rights that keys inherit' })
 
 export type PolicyInput = Static<typeof PolicySchema>

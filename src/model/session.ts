@@ -104,7 +104,8 @@ export const SessionSchema = Type.Object({
   session_lifetime: Type.Optional(int()),
   post_expiry_action: Type.Optional(str()),
   post_expiry_grace_period: Type.Optional(int()),
-  smoothing: Type.Optional(SmoothingSchema)
+  smoothing: Type.Optional(SmoothingSchema),
+  default_policies: Type.Optional(Type.Array(Type.String(), { description: 'Gatehouse only, organisation sessions: policies applied to every key of the org, after the key\'s own' }))
 }, { ...open, description: 'Tyk SessionState: a key (or an organisation session)' })
 
 export type SessionInput = Static<typeof SessionSchema>

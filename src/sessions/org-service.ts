@@ -2,6 +2,7 @@ import { GatehouseError } from '../model/errors.js'
 import type { Session } from '../model/session.js'
 import type { Bus, Counters, Store } from '../store/ports.js'
 import { orgQuotaCounterName } from '../core/effective-limit.js'
+import type { OrgDefaultPolicies } from './org-default-policies.js'
 
 export interface OrgServiceOptions {
   readonly store: Store
@@ -9,6 +10,8 @@ export interface OrgServiceOptions {
   /** reset_quota=1 deletes the org's quota counter */
   readonly counters: Counters
   readonly clock: () => number
+  /** default_policies of every org, kept current here before the change is announced */
+  readonly defaults: OrgDefaultPolicies
   /**
    * Tyk serves org reads only when some API is loaded (its "spec for org" rule, spec 4.1):
    * with none, GET and DELETE are 404. Kept for clients that expect it.
@@ -43,12 +46,14 @@ export class OrgService {
       throw new GatehouseError('ORG_WRITE_FAILED', { args: [(err as Error).message], cause: err })
     }
     if (resetQuota) await this.options.counters.resetQuotas([orgQuotaCounterName(orgId)])
+    this.options.defaults.set(orgId, session)
     await this.options.bus.publish({ kind: 'org', id: orgId })
   }
 
   async delete (orgId: string): Promise<void> {
     if (!this.options.anyApiLoaded()) throw new GatehouseError('ORG_NOT_FOUND')
     if (!await this.options.store.deleteOrgSession(orgId)) throw new GatehouseError('KEY_REMOVE_FAILED')
+    this.options.defaults.set(orgId, undefined)
     await this.options.bus.publish({ kind: 'org', id: orgId })
   }
 }

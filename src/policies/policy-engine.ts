@@ -1,0 +1,61 @@
+import { mergePolicies, policyIdsOf } from '../core/policy-merge.js'
+import { withOrgWideAccess, type OrgApi } from '../core/org-wide.js'
+import type { Policy } from '../model/policy.js'
+import type { Session } from '../model/session.js'
+import type { PolicyRegistry } from './policy-registry.js'
+
+export interface PolicyEngineOptions {
+  readonly registry: PolicyRegistry
+  /** The default_policies of an org session (none when the org has no session). */
+  readonly orgDefaults: (orgId: string) => readonly string[]
+}
+
+/**
+ * What a key's policies mean right now: the loaded policies, org-wide ones opened over the
+ * loaded APIs of their org, plus the org's default policies. The merge itself is core's.
+ */
+export class PolicyEngine {
+  private apis: readonly OrgApi[] = []
+  /** org-wide policies opened over the current API set, by policy object */
+  private opened = new WeakMap<Policy, Policy>()
+
+  constructor (private readonly options: PolicyEngineOptions) {}
+
+  /** A reload changed the loaded APIs: org-wide grants are worked out again. */
+  setApis (apis: readonly OrgApi[]): void {
+    this.apis = apis
+    this.opened = new WeakMap()
+  }
+
+  /** The policy a key of `orgId` means by `id`, org-wide grants included. */
+  readonly lookup = (orgId: string, id: string): Policy | undefined => {
+    const policy = this.options.registry.lookup(orgId, id)
+    if (policy === undefined || policy.org_wide !== true) return policy
+    let opened = this.opened.get(policy)
+    if (opened === undefined) {
+      opened = withOrgWideAccess(policy, this.apis)
+      this.opened.set(policy, opened)
+    }
+    return opened
+  }
+
+  /**
+   * The key with its org's default policies after its own. A key that carries access rights of
+   * its own and no policy keeps exactly those: Tyk would let a policy replace them, and an org
+   * setting must not silently strip existing keys.
+   */
+  withOrgDefaults (session: Session): Session {
+    const defaults = this.options.orgDefaults(session.org_id)
+    if (defaults.length === 0) return session
+    const own = policyIdsOf(session)
+    if (own.length === 0 && Object.keys(session.access_rights).length > 0) return session
+    const added = defaults.filter((id) => !own.includes(id))
+    if (added.length === 0) return session
+    return { ...session, apply_policies: [...own, ...added] }
+  }
+
+  /** The effective session (throws PolicyMergeError when Tyk would refuse the key). */
+  readonly apply = (session: Session, apiOrgId?: string): Session =>
+    mergePolicies(this.withOrgDefaults(session), this.lookup, apiOrgId)
+
+}

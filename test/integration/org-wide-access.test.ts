@@ -1,0 +1,125 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { startTestGatehouse, tempDir, type TestGatehouse } from '../helpers/gatehouse.js'
+import { anApi, startEchoUpstream, writeJson, type EchoUpstream } from '../helpers/upstream.js'
+
+interface Setup { gh: TestGatehouse, upstream: EchoUpstream, apps: string }
+
+async function setup (t: { after: (fn: () => Promise<void>) => void }): Promise<Setup> {
+  const upstream = await startEchoUpstream()
+  const apps = join(tempDir(), 'apps')
+  writeJson(apps, 'a1.json', anApi({ api_id: 'a1', org_id: 'acme', listen_path: '/a1/', target: upstream.url }))
+  writeJson(apps, 'a2.json', anApi({ api_id: 'a2', org_id: 'acme', listen_path: '/a2/', target: upstream.url }))
+  writeJson(apps, 'b1.json', anApi({ api_id: 'b1', org_id: 'other', listen_path: '/b1/', target: upstream.url }))
+  const gh = await startTestGatehouse({ app_path: apps })
+  t.after(async () => { await gh.close(); await upstream.close() })
+  return { gh, upstream, apps }
+}
+
+async function status (gh: TestGatehouse, path: string, key: string): Promise<number> {
+  const res = await fetch(gh.url + path, { headers: { authorization: key } })
+  await res.arrayBuffer()
+  return res.status
+}
+
+const ORG_WIDE = {
+  id: 'acme-all',
+  org_id: 'acme',
+  org_wide: true,
+  rate: 100,
+  per: 1,
+  quota_max: 50,
+  quota_renewal_rate: 3600,
+  // an explicit entry still narrows one API: only GET /only on a2
+  access_rights: { a2: { api_id: 'a2', versions: ['Default'], allowed_urls: [{ url: '^/a2/only', methods: ['GET'] }] } }
+}
+
+test('forum: an org-wide policy reaches every API of its org, APIs added later included, never another org\'s', async (t) => {
+  const { gh, upstream, apps } = await setup(t)
+  assert.equal((await gh.admin('POST', '/tyk/policies', ORG_WIDE)).status, 200)
+  const created = await gh.admin('POST', '/tyk/keys/create', { org_id: 'acme', apply_policies: ['acme-all'], access_rights: {} })
+  assert.equal(created.status, 200, created.text)
+  const key = (created.json as { key: string }).key
+
+  assert.equal(await status(gh, '/a1/anything', key), 200, 'an API of the org, not named anywhere')
+  assert.equal(await status(gh, '/a2/only', key), 200, 'the explicit entry allows GET /only')
+  assert.equal(await status(gh, '/a2/other', key), 403, 'the explicit entry still limits a2\'s URLs')
+  assert.equal(await status(gh, '/b1/', key), 403, 'another org\'s API stays closed')
+
+  writeJson(apps, 'a3.json', anApi({ api_id: 'a3', org_id: 'acme', listen_path: '/a3/', target: upstream.url }))
+  await gh.admin('GET', '/tyk/reload?block=true')
+  assert.equal(await status(gh, '/a3/', key), 200, 'an API added later: no key was touched')
+
+  const read = (await gh.admin('GET', `/tyk/keys/${key}`)).json as { access_rights: Record<string, unknown>, quota_max: number }
+  assert.deepEqual(Object.keys(read.access_rights).sort(), ['a1', 'a2', 'a3'])
+  assert.equal(read.quota_max, 50)
+
+  await gh.admin('PUT', '/tyk/policies/acme-all', { ...ORG_WIDE, org_wide: false })
+  assert.equal(await status(gh, '/a1/', key), 403, 'turning org_wide off takes the grant back at once')
+  assert.equal(await status(gh, '/a2/only', key), 200)
+})
+
+test('org-wide quotas are shared across the org\'s APIs, as any policy\'s are', async (t) => {
+  const { gh } = await setup(t)
+  await gh.admin('POST', '/tyk/policies', { ...ORG_WIDE, quota_max: 2, access_rights: {} })
+  const key = ((await gh.admin('POST', '/tyk/keys/create', { org_id: 'acme', apply_policies: ['acme-all'], access_rights: {} })).json as { key: string }).key
+  assert.equal(await status(gh, '/a1/', key), 200)
+  assert.equal(await status(gh, '/a2/', key), 200)
+  assert.equal(await status(gh, '/a1/', key), 403, 'quota of 2 spent across a1 and a2')
+})
+
+test('an org\'s default_policies apply to its keys, live, without touching them', async (t) => {
+  const { gh } = await setup(t)
+  await gh.admin('POST', '/tyk/policies', ORG_WIDE)
+  await gh.admin('POST', '/tyk/policies', { id: 'extra-tag', org_id: 'acme', rate: 5, per: 1, tags: ['from-default'], access_rights: { a2: { api_id: 'a2', versions: ['Default'] } } })
+  const refused = await gh.admin('POST', '/tyk/keys/create', { org_id: 'acme', access_rights: {} })
+  assert.equal(refused.status, 400, 'no rights and no defaults yet: refused like any master key')
+
+  assert.equal((await gh.admin('POST', '/tyk/org/keys/acme', { org_id: 'acme', default_policies: ['acme-all'] })).status, 200)
+  const created = await gh.admin('POST', '/tyk/keys/create', { org_id: 'acme', access_rights: {} })
+  assert.equal(created.status, 200, created.text)
+  const key = (created.json as { key: string }).key
+  assert.equal(await status(gh, '/a1/', key), 200, 'the default policy grants the org\'s APIs')
+  assert.equal(await status(gh, '/b1/', key), 403)
+
+  const ownRights = ((await gh.admin('POST', '/tyk/keys/create', { org_id: 'acme', access_rights: { a2: { api_id: 'a2', versions: ['Default'] } } })).json as { key: string }).key
+  assert.equal(await status(gh, '/a2/', ownRights), 200)
+  assert.equal(await status(gh, '/a1/', ownRights), 403, 'a key with rights of its own and no policy keeps exactly those')
+
+  const other = ((await gh.admin('POST', '/tyk/keys/create', { org_id: 'other', access_rights: { b1: { api_id: 'b1', versions: ['Default'] } } })).json as { key: string }).key
+  assert.equal(await status(gh, '/b1/', other), 200)
+  assert.equal(await status(gh, '/a1/', other), 403, 'another org\'s defaults do not apply')
+
+  await gh.admin('PUT', '/tyk/org/keys/acme', { org_id: 'acme', default_policies: ['acme-all', 'extra-tag'] })
+  const read = (await gh.admin('GET', `/tyk/keys/${key}`)).json as { tags: string[], apply_policies: string[] }
+  assert.deepEqual(read.apply_policies, ['acme-all', 'extra-tag'], 'a new default shows at once')
+  assert.ok(read.tags.includes('from-default'))
+  await gh.admin('PUT', '/tyk/org/keys/acme', { org_id: 'acme', default_policies: [] })
+  assert.equal(await status(gh, '/a1/', key), 403, 'defaults removed: the key has nothing left')
+})
+
+test('bad org_wide and default_policies values are refused with a clear error', async (t) => {
+  const { gh } = await setup(t)
+  const policy = await gh.admin('POST', '/tyk/policies', { ...ORG_WIDE, org_wide: 'yes' })
+  assert.equal(policy.status, 400)
+  assert.match((policy.json as { detail: string }).detail, /org_wide/)
+  const org = await gh.admin('POST', '/tyk/org/keys/acme', { org_id: 'acme', default_policies: 'acme-all' })
+  assert.equal(org.status, 400)
+  assert.match((org.json as { detail: string }).detail, /default_policies/)
+})
+
+test('a key with no access rights calls every API only when allow_master_keys is on', async (t) => {
+  const upstream = await startEchoUpstream()
+  const apps = join(tempDir(), 'apps')
+  writeJson(apps, 'a1.json', anApi({ api_id: 'a1', org_id: 'acme', listen_path: '/a1/', target: upstream.url }))
+  const dataDir = join(tempDir(), 'data')
+  const open = await startTestGatehouse({ app_path: apps, allow_master_keys: true }, { dataDir })
+  t.after(async () => { await open.close(); await upstream.close() })
+  assert.equal((await open.admin('POST', '/tyk/keys/master-key-1', { org_id: '', access_rights: {} })).status, 200)
+  assert.equal(await status(open, '/a1/', 'master-key-1'), 200)
+  await open.close()
+  const closed = await startTestGatehouse({ app_path: apps, allow_master_keys: false }, { dataDir })
+  t.after(async () => { await closed.close() })
+  assert.equal(await status(closed, '/a1/', 'master-key-1'), 403, 'the same stored key, master keys now off')
+})
