@@ -57,5 +57,4 @@ export class PolicyEngine {
   /** The effective session (throws PolicyMergeError when Tyk would refuse the key). */
   readonly apply = (session: Session, apiOrgId?: string): Session =>
     mergePolicies(this.withOrgDefaults(session), this.lookup, apiOrgId)
-
 }
