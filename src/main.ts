@@ -17,6 +17,7 @@ import { ApiService } from './apis/api-service.js'
 import type { ApiDefinition } from './model/api-definition.js'
 import { KeyNaming } from './sessions/key-naming.js'
 import { KeyService } from './sessions/key-service.js'
+import { KeySearch } from './sessions/key-search.js'
 import { OrgService } from './sessions/org-service.js'
 import { OrgSessions } from './sessions/org-sessions.js'
 import { SessionResolver } from './sessions/session-resolver.js'
@@ -96,6 +97,14 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     policyLookup: lookupPolicy,
     apiOrgOf: (apiId) => apis.get(apiId)?.orgId
   })
+  const keySearch = new KeySearch({
+    store,
+    applyPolicies,
+    policies: () => policies.all(),
+    orgDefaults: () => orgDefaults.all(),
+    apiOrgOf: (apiId) => apis.get(apiId)?.orgId,
+    allowMasterKeys: config.allow_master_keys
+  })
   const resolver = new SessionResolver({ store, naming, bus, applyPolicies })
   const proxy = new UpstreamProxy({ headersTimeoutMs: 30_000, connectionsPerOrigin: 128, userAgent: `Gatehouse/${VERSION}` })
   const gateway = new Gateway(new ApiRouter([]), {
@@ -138,6 +147,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const admin = await buildAdminApp({
     secret: config.secret,
     keys,
+    keySearch: { search: keySearch, listingAllowed: !config.hash_keys || config.enable_hashed_keys_listing },
     policies: policyService,
     orgs,
     apis: apiService,

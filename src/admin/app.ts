@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger'
 import { GatehouseError, type ErrorCode } from '../model/errors.js'
 import { errorBody, RouteNotFoundError, sendError, sendJson, sendRouteNotFound } from './reply.js'
 import { RouteTable } from './route-table.js'
-import { registerKeyRoutes } from './keys.js'
+import { registerKeyRoutes, type KeySearchEndpoint } from './keys.js'
 import { registerSystemRoutes, type SystemDeps } from './system.js'
 import { registerPolicyRoutes } from './policies.js'
 import { registerOrgRoutes } from './orgs.js'
@@ -19,6 +19,7 @@ import type { ApiService } from '../apis/api-service.js'
 export interface AdminDeps extends SystemDeps {
   readonly secret: string
   readonly keys: KeyService
+  readonly keySearch: KeySearchEndpoint
   readonly policies: PolicyService
   readonly orgs: OrgService
   readonly apis: ApiService
@@ -91,7 +92,7 @@ export async function buildAdminApp (deps: AdminDeps): Promise<AdminApp> {
     }
   })
   await app.register(async (scope) => {
-    registerKeyRoutes(scope, routes, deps.keys)
+    registerKeyRoutes(scope, routes, deps.keys, deps.keySearch)
     registerPolicyRoutes(scope, routes, deps.policies)
     registerOrgRoutes(scope, routes, deps.orgs)
     registerApiRoutes(scope, routes, deps.apis)

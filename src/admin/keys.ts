@@ -5,6 +5,7 @@ import { firstParam, normalizeBody } from './body.js'
 import { GatehouseError } from '../model/errors.js'
 import { SessionSchema, type Session } from '../model/session.js'
 import type { KeyAddress, KeyService, ModifyResult } from '../sessions/key-service.js'
+import type { KeySearch, KeySearchQuery } from '../sessions/key-search.js'
 import { RenderedJson, RouteNotFoundError, sendJson, sendJsonBytes } from './reply.js'
 import type { RouteTable } from './route-table.js'
 import { ErrorResponseSchema, KeyListQuerySchema, KeyListSchema, KeyPoliciesSchema, KeyQuerySchema, ModifyResponseSchema, PolicyInstructionSchema } from './schemas.js'
@@ -47,12 +48,69 @@ function keyIdOf (request: KeyRequest): string {
   return keyId
 }
 
+const SEARCH_PARAMS = ['org_id', 'policy_id', 'tag', 'alias', 'inactive', 'expires_before', 'limit', 'cursor']
+const MAX_PAGE = 1000
+
+/**
+ * Key search (Gatehouse only) when any search parameter is present; plain Tyk listing otherwise,
+ * where api_id keeps Tyk's meaning (the key's own access rights).
+ */
+function searchQueryOf (query: Query): KeySearchQuery | undefined {
+  if (!SEARCH_PARAMS.some((name) => query[name] !== undefined)) return undefined
+  const text = (name: string): string | undefined => query[name] === undefined ? undefined : firstParam(query, name)
+  const bad = (detail: string): GatehouseError => new GatehouseError('REQUEST_MALFORMED', { detail })
+  const inactive = text('inactive')
+  if (inactive !== undefined && inactive !== 'true' && inactive !== 'false') throw bad('inactive must be true or false')
+  const expires = text('expires_before')
+  let expiresBefore: number | undefined
+  if (expires !== undefined) {
+    expiresBefore = /^\d+$/.test(expires) ? Number(expires) : Math.floor(Date.parse(expires) / 1000)
+    if (!Number.isFinite(expiresBefore)) throw bad('expires_before must be unix seconds or RFC 3339')
+  }
+  const limitText = text('limit') ?? '100'
+  const limit = /^\d+$/.test(limitText) ? Number(limitText) : NaN
+  if (!(limit >= 1 && limit <= MAX_PAGE)) throw bad(`limit must be a whole number from 1 to ${MAX_PAGE}`)
+  const cursor = text('cursor') ?? ''
+  const after = cursor === '' ? '' : decodeCursor(cursor)
+  if (after === undefined) throw bad('cursor is not one this server gave out')
+  const optional = (name: string): string | undefined => { const value = text(name); return value === undefined || value === '' ? undefined : value }
+  return {
+    orgId: optional('org_id'),
+    policyId: optional('policy_id'),
+    tag: optional('tag'),
+    alias: optional('alias'),
+    apiId: optional('api_id'),
+    inactive: inactive === undefined ? undefined : inactive === 'true',
+    expiresBefore,
+    limit,
+    after
+  }
+}
+
+/** Opaque to clients: the last id of the page, base64url with a version mark. */
+function encodeCursor (lastId: string): string {
+  return Buffer.from('1:' + lastId).toString('base64url')
+}
+
+function decodeCursor (cursor: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined
+  const text = Buffer.from(cursor, 'base64url').toString('utf8')
+  return text.startsWith('1:') && text.length > 2 ? text.slice(2) : undefined
+}
+
 function addressOf (keyId: string, query: Query): KeyAddress {
   const apiId = firstParam(query, 'api_id')
   return { segment: keyId, orgId: firstParam(query, 'org_id'), hashed: firstParam(query, 'hashed') !== '', ...(apiId === '' ? {} : { apiId }) }
 }
 
-export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, keys: KeyService): void {
+/** Key search behind GET /tyk/keys, and whether listing is allowed at all. */
+export interface KeySearchEndpoint {
+  readonly search: KeySearch
+  /** Tyk's listing rule: with hashing on, only when enable_hashed_keys_listing */
+  readonly listingAllowed: boolean
+}
+
+export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, keys: KeyService, searching: KeySearchEndpoint): void {
   const tags = ['keys']
   // KeyService hands out the same frozen session while nothing behind it changed
   const rendered = new RenderedJson()
@@ -91,6 +149,12 @@ export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, key
   app.get<{ Querystring: Query }>('/tyk/keys', {
     schema: { tags, summary: 'List keys (hashes when keys are stored hashed)', querystring: KeyListQuerySchema, response: { 200: KeyListSchema, ...errorResponses } }
   }, async (request, reply) => {
+    const search = searchQueryOf(request.query)
+    if (search !== undefined) {
+      if (!searching.listingAllowed) throw new GatehouseError('HASHED_LISTING_DISABLED')
+      const page = await searching.search.search(search)
+      return sendJson(reply, 200, { keys: page.keys, next_cursor: page.after === '' ? '' : encodeCursor(page.after) })
+    }
     const ids = await keys.list({ filter: firstParam(request.query, 'filter'), apiId: firstParam(request.query, 'api_id') })
     return sendJson(reply, 200, { keys: ids })
   })

@@ -16,7 +16,10 @@ export const ModifyResponseSchema = Type.Object({
 
 export const OkMessageSchema = Type.Object({ status: Type.Literal('ok'), message: Type.String() })
 
-export const KeyListSchema = Type.Object({ keys: Type.Array(Type.String()) })
+export const KeyListSchema = Type.Object({
+  keys: Type.Array(Type.String()),
+  next_cursor: Type.Optional(Type.String({ description: 'search only: pass as cursor for the next page; "" when there is no more' }))
+})
 
 export const PolicyInstructionSchema = Type.Object({
   policy: Type.Optional(Type.String()),
@@ -41,5 +44,13 @@ export const KeyQuerySchema = Type.Object({
 
 export const KeyListQuerySchema = Type.Object({
   filter: flag('org ID prefix (plain mode)'),
-  api_id: flag('only keys with access to this API')
-}, { additionalProperties: true })
+  api_id: flag('listing: keys whose own access rights name this API (Tyk); search: keys that can call it now, through their rights, policies (org-wide ones too) and org defaults'),
+  org_id: flag('search: keys of this org'),
+  policy_id: flag('search: keys that list this policy'),
+  tag: flag('search: keys with this tag of their own'),
+  alias: flag('search: keys with this alias'),
+  inactive: flag('search: "true" or "false", policies included'),
+  expires_before: flag('search: keys that expire before this time (unix seconds or RFC 3339)'),
+  limit: flag('search: keys per page, 1 to 1000 (default 100)'),
+  cursor: flag('search: next_cursor of the previous page')
+}, { additionalProperties: true, description: 'Any search parameter turns on key search (Gatehouse only): pages in id order with next_cursor; hashes when keys are stored hashed. A page may hold fewer keys than limit: follow next_cursor until it is "".' })

@@ -26,4 +26,9 @@ export class OrgDefaultPolicies {
   of (orgId: string): readonly string[] {
     return this.byOrg.get(orgId) ?? NONE
   }
+
+  /** Every org that has default policies, with them. */
+  all (): ReadonlyMap<string, readonly string[]> {
+    return this.byOrg
+  }
 }

@@ -18,6 +18,15 @@ export interface StoredKey {
   readonly tokenCheck: string
 }
 
+/**
+ * The indexes of stored keys: by org, alias, policy, tag, API of the key's own access rights,
+ * own is_inactive flag, keys with neither rights nor policies (open), and expiry before a time.
+ */
+export type KeyIndex =
+  | { readonly by: 'all' | 'inactive' | 'open' }
+  | { readonly by: 'org' | 'alias' | 'policy' | 'tag' | 'api', readonly value: string }
+  | { readonly by: 'expires_before', readonly value: number }
+
 export interface Store {
   getKey: (id: string) => StoredKey | undefined | Promise<StoredKey | undefined>
   /** Resolves once the write is durable (committed and synced). */
@@ -26,6 +35,8 @@ export interface Store {
   deleteSession: (id: string) => Promise<boolean>
   /** Ids starting with `prefix` (all when empty), in id order. */
   listSessionIds: (prefix: string) => string[] | Promise<string[]>
+  /** Up to `limit` ids of one index after `after`, in id order: what key search walks. */
+  keyIdsAfter: (index: KeyIndex, after: string, limit: number) => string[] | Promise<string[]>
 
   /** Policies written through the management API (when they do not live in files). */
   listPolicies: () => Policy[] | Promise<Policy[]>

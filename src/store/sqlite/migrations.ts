@@ -89,7 +89,27 @@ const MIGRATIONS: readonly string[] = [
    INSERT INTO analytics_batches (first_ms, last_ms, count, format, body)
      SELECT MIN(timestamp_ms), MAX(timestamp_ms), COUNT(*), 'records', json_group_array(json(record))
      FROM (SELECT * FROM analytics ORDER BY id) GROUP BY id / 1000;
-   DROP TABLE analytics;`
+   DROP TABLE analytics;`,
+  // Key search (GET /tyk/keys?org_id=&policy_id=&tag=&api_id=&inactive=&expires_before=...):
+  // every search walks one of these in id order. key_apis holds the APIs of a key's own
+  // access_rights; open_key marks keys with neither rights nor policies (master keys).
+  `ALTER TABLE keys ADD COLUMN is_inactive INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE keys ADD COLUMN open_key INTEGER NOT NULL DEFAULT 0;
+   UPDATE keys SET is_inactive = CASE WHEN json_extract(session, '$.is_inactive') THEN 1 ELSE 0 END;
+   CREATE TABLE key_apis (
+     api_id TEXT NOT NULL,
+     key_id TEXT NOT NULL,
+     PRIMARY KEY (api_id, key_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX key_apis_by_key ON key_apis (key_id);
+   INSERT OR IGNORE INTO key_apis (api_id, key_id)
+     SELECT rights.key, keys.id FROM keys, json_each(keys.session, '$.access_rights') AS rights;
+   UPDATE keys SET open_key = 1
+     WHERE NOT EXISTS (SELECT 1 FROM key_apis WHERE key_id = keys.id)
+       AND NOT EXISTS (SELECT 1 FROM key_policies WHERE key_id = keys.id);
+   CREATE INDEX keys_inactive ON keys (id) WHERE is_inactive = 1;
+   CREATE INDEX keys_open ON keys (id) WHERE open_key = 1;
+   CREATE INDEX keys_by_expires ON keys (expires, id) WHERE expires > 0;`
 ]
 
 /** Brings the schema up to `target` steps (all of them unless a test stops earlier). */

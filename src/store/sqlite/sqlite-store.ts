@@ -4,7 +4,7 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
 import type { Policy } from '../../model/policy.js'
 import type { Session } from '../../model/session.js'
 import { policyIdsOf } from '../../core/policy-merge.js'
-import type { Store, StoredKey } from '../ports.js'
+import type { KeyIndex, Store, StoredKey } from '../ports.js'
 import { BackgroundWriter } from './background-writer.js'
 import { migrate } from './migrations.js'
 import { WriteBatcher } from './write-batcher.js'
@@ -32,12 +32,16 @@ export class SqliteStore implements Store {
   readonly background: BackgroundWriter | undefined
   private readonly statements: {
     readonly get: Statement<[string], { session: string, token_check: string }>
-    readonly upsert: Statement<[string, string, string, number, string, string]>
+    readonly upsert: Statement<[string, string, string, number, string, string, number, number]>
     readonly delete: Statement<[string]>
     readonly deletePolicies: Statement<[string]>
     readonly deleteTags: Statement<[string]>
     readonly insertPolicy: Statement<[string, string]>
     readonly insertTag: Statement<[string, string]>
+    readonly deleteApis: Statement<[string]>
+    readonly insertApi: Statement<[string, string]>
+    readonly idsAfter: Record<Exclude<KeyIndex['by'], 'expires_before'>, Statement<[string, string, number], { id: string }>>
+    readonly idsExpiringAfter: Statement<[number, string, number], { id: string }>
     readonly listAll: Statement<[], { id: string }>
     readonly listRange: Statement<[string, string], { id: string }>
     readonly listPolicies: Statement<[], { policy: string }>
@@ -69,14 +73,29 @@ export class SqliteStore implements Store {
     }
     this.statements = {
       get: this.db.prepare('SELECT session, token_check FROM keys WHERE id = ?'),
-      upsert: this.db.prepare(`INSERT INTO keys (id, org_id, alias, expires, session, token_check) VALUES (?, ?, ?, ?, ?, ?)
+      upsert: this.db.prepare(`INSERT INTO keys (id, org_id, alias, expires, session, token_check, is_inactive, open_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, alias = excluded.alias,
-        expires = excluded.expires, session = excluded.session, token_check = excluded.token_check`),
+        expires = excluded.expires, session = excluded.session, token_check = excluded.token_check,
+        is_inactive = excluded.is_inactive, open_key = excluded.open_key`),
       delete: this.db.prepare('DELETE FROM keys WHERE id = ?'),
       deletePolicies: this.db.prepare('DELETE FROM key_policies WHERE key_id = ?'),
       deleteTags: this.db.prepare('DELETE FROM key_tags WHERE key_id = ?'),
       insertPolicy: this.db.prepare('INSERT OR IGNORE INTO key_policies (policy_id, key_id) VALUES (?, ?)'),
       insertTag: this.db.prepare('INSERT OR IGNORE INTO key_tags (tag, key_id) VALUES (?, ?)'),
+      deleteApis: this.db.prepare('DELETE FROM key_apis WHERE key_id = ?'),
+      insertApi: this.db.prepare('INSERT OR IGNORE INTO key_apis (api_id, key_id) VALUES (?, ?)'),
+      // each walks one index in id order; the first parameter is the index value ('' when none)
+      idsAfter: {
+        all: this.db.prepare("SELECT id FROM keys WHERE ? = '' AND id > ? ORDER BY id LIMIT ?"),
+        org: this.db.prepare('SELECT id FROM keys WHERE org_id = ? AND id > ? ORDER BY id LIMIT ?'),
+        alias: this.db.prepare('SELECT id FROM keys WHERE alias = ? AND id > ? ORDER BY id LIMIT ?'),
+        policy: this.db.prepare('SELECT key_id AS id FROM key_policies WHERE policy_id = ? AND key_id > ? ORDER BY key_id LIMIT ?'),
+        tag: this.db.prepare('SELECT key_id AS id FROM key_tags WHERE tag = ? AND key_id > ? ORDER BY key_id LIMIT ?'),
+        api: this.db.prepare('SELECT key_id AS id FROM key_apis WHERE api_id = ? AND key_id > ? ORDER BY key_id LIMIT ?'),
+        inactive: this.db.prepare("SELECT id FROM keys WHERE ? = '' AND is_inactive = 1 AND id > ? ORDER BY id LIMIT ?"),
+        open: this.db.prepare("SELECT id FROM keys WHERE ? = '' AND open_key = 1 AND id > ? ORDER BY id LIMIT ?")
+      },
+      idsExpiringAfter: this.db.prepare('SELECT id FROM keys WHERE expires > 0 AND expires < ? AND id > ? ORDER BY id LIMIT ?'),
       listAll: this.db.prepare('SELECT id FROM keys ORDER BY id'),
       // prefix match as a range, so the primary key index serves it
       listRange: this.db.prepare('SELECT id FROM keys WHERE id >= ? AND id < ? ORDER BY id'),
@@ -119,11 +138,16 @@ export class SqliteStore implements Store {
     return this.batcher.enqueue(() => {
       this.cache.delete(id) // the next read parses what was committed
       const s = this.statements
-      s.upsert.run(id, session.org_id, session.alias, session.expires, json, key.tokenCheck)
+      const policyIds = policyIdsOf(session)
+      const apiIds = Object.keys(session.access_rights ?? {})
+      const open = policyIds.length === 0 && apiIds.length === 0
+      s.upsert.run(id, session.org_id, session.alias, session.expires, json, key.tokenCheck, session.is_inactive ? 1 : 0, open ? 1 : 0)
       s.deletePolicies.run(id)
       s.deleteTags.run(id)
-      for (const policyId of policyIdsOf(session)) s.insertPolicy.run(policyId, id)
+      s.deleteApis.run(id)
+      for (const policyId of policyIds) s.insertPolicy.run(policyId, id)
       for (const tag of session.tags) s.insertTag.run(tag, id)
+      for (const apiId of apiIds) s.insertApi.run(apiId, id)
     })
   }
 
@@ -134,6 +158,7 @@ export class SqliteStore implements Store {
       deleted = this.statements.delete.run(id).changes > 0
       this.statements.deletePolicies.run(id)
       this.statements.deleteTags.run(id)
+      this.statements.deleteApis.run(id)
     })
     return deleted
   }
@@ -142,6 +167,13 @@ export class SqliteStore implements Store {
     const rows = prefix === ''
       ? this.statements.listAll.all()
       : this.statements.listRange.all(prefix, prefix + '\u{10FFFF}')
+    return rows.map((row) => row.id)
+  }
+
+  keyIdsAfter (index: KeyIndex, after: string, limit: number): string[] {
+    const rows = index.by === 'expires_before'
+      ? this.statements.idsExpiringAfter.all(index.value, after, limit)
+      : this.statements.idsAfter[index.by].all('value' in index ? index.value : '', after, limit)
     return rows.map((row) => row.id)
   }
 
