@@ -92,7 +92,9 @@ const MIGRATIONS: readonly string[] = [
    DROP TABLE analytics;`,
   // Key search (GET /tyk/keys?org_id=&policy_id=&tag=&api_id=&inactive=&expires_before=...):
   // every search walks one of these in id order. key_apis holds the APIs of a key's own
-  // access_rights; open_key marks keys with neither rights nor policies (master keys).
+  // access_rights; open_key marks keys with neither rights nor policies (master keys). The alias
+  // index gains the id so "alias = ? AND id > ? ORDER BY id" walks it (a partial index on
+  // alias <> '' cannot serve a bound parameter).
   `ALTER TABLE keys ADD COLUMN is_inactive INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE keys ADD COLUMN open_key INTEGER NOT NULL DEFAULT 0;
    UPDATE keys SET is_inactive = CASE WHEN json_extract(session, '$.is_inactive') THEN 1 ELSE 0 END;
@@ -109,7 +111,9 @@ const MIGRATIONS: readonly string[] = [
        AND NOT EXISTS (SELECT 1 FROM key_policies WHERE key_id = keys.id);
    CREATE INDEX keys_inactive ON keys (id) WHERE is_inactive = 1;
    CREATE INDEX keys_open ON keys (id) WHERE open_key = 1;
-   CREATE INDEX keys_by_expires ON keys (expires, id) WHERE expires > 0;`
+   CREATE INDEX keys_by_expires ON keys (expires, id) WHERE expires > 0;
+   DROP INDEX keys_by_alias;
+   CREATE INDEX keys_by_alias ON keys (alias, id);`
 ]
 
 /** Brings the schema up to `target` steps (all of them unless a test stops earlier). */
