@@ -18,21 +18,22 @@ type Query = Record<string, string | string[] | undefined>
 
 const MAX_RECORDS_LIMIT = 10_000
 
-const AnalyticsQuerySchema = Type.Object({
+/** Whose requests (exactly one of the three) and when: shared by both analytics queries. */
+const rangeFields = {
   key_hash: Type.Optional(Type.String({ description: 'a key\'s hash (its token when hashing is off)' })),
   api_id: Type.Optional(Type.String()),
   org_id: Type.Optional(Type.String()),
   from: Type.Optional(Type.String({ description: 'RFC 3339 or unix seconds; default 24 h before `to`' })),
-  to: Type.Optional(Type.String({ description: 'RFC 3339 or unix seconds; default now' })),
+  to: Type.Optional(Type.String({ description: 'RFC 3339 or unix seconds; default now' }))
+}
+
+const AnalyticsQuerySchema = Type.Object({
+  ...rangeFields,
   resolution: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')], { description: 'default hour' }))
 }, { additionalProperties: true })
 
 const RecordsQuerySchema = Type.Object({
-  key_hash: Type.Optional(Type.String({ description: 'a key\'s hash (its token when hashing is off)' })),
-  api_id: Type.Optional(Type.String()),
-  org_id: Type.Optional(Type.String()),
-  from: Type.Optional(Type.String({ description: 'RFC 3339 or unix seconds; default 24 h before `to`' })),
-  to: Type.Optional(Type.String({ description: 'RFC 3339 or unix seconds; default now' })),
+  ...rangeFields,
   limit: Type.Optional(Type.String({ description: `records at most, 1 to ${MAX_RECORDS_LIMIT}; default 100` }))
 }, { additionalProperties: true })
 
