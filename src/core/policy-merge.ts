@@ -198,7 +198,7 @@ function applyPartitioned (policy: Policy, key: Session, root: Root, rights: Map
     if (!usePart || parts.rate_limit) {
       state.rate.add(apiId)
       applyRate(root, policy, limit)
-      if (entry.endpoints !== undefined) right.endpoints = entry.endpoints
+      if (entry.endpoints !== undefined) right.endpoints = mergeEndpoints(right.endpoints, entry.endpoints)
       if (policy.throttle_retry_limit > limit.throttle_retry_limit) {
         limit.throttle_retry_limit = policy.throttle_retry_limit
         if (policy.throttle_retry_limit > root.throttle_retry_limit) root.throttle_retry_limit = policy.throttle_retry_limit
@@ -317,11 +317,49 @@ function mergeApiLevel (next: Right, current: Right): Right {
   }
   if (gt(current.limit.quota_renewal_rate, limit.quota_renewal_rate)) limit.quota_renewal_rate = current.limit.quota_renewal_rate
   if (limit.quota_max === -1) limit.quota_renewal_rate = 0
+  const endpoints = mergeEndpoints(current.endpoints, next.endpoints)
   if (changed) {
     limit.set_by = current.limit.set_by
-    return { ...next, allowance_scope: current.allowance_scope }
+    return { ...next, endpoints, allowance_scope: current.allowance_scope }
   }
-  return next
+  return { ...next, endpoints }
+}
+
+interface EndpointLimit { rate?: number, per?: number }
+interface Endpoint { path?: string, methods?: Array<{ name?: string, limit?: EndpointLimit }> }
+
+/**
+ * Endpoint rate limits of two policies on one API, per method and path: the more generous
+ * limit wins and -1 (unlimited) beats any number, as Tyk merges them. Either list may be absent.
+ */
+function mergeEndpoints (current: unknown, next: unknown): unknown {
+  if (!Array.isArray(current) || current.length === 0) return next
+  if (!Array.isArray(next) || next.length === 0) return current
+  const byPath = new Map<string, Map<string, EndpointLimit | undefined>>()
+  for (const endpoint of [...current, ...next] as Endpoint[]) {
+    const path = endpoint.path ?? ''
+    let methods = byPath.get(path)
+    if (methods === undefined) {
+      methods = new Map()
+      byPath.set(path, methods)
+    }
+    for (const method of endpoint.methods ?? []) {
+      const name = method.name ?? ''
+      const seen = methods.get(name)
+      if (!methods.has(name) || moreGenerous(method.limit, seen)) methods.set(name, method.limit)
+    }
+  }
+  return [...byPath].map(([path, methods]) => ({ path, methods: [...methods].map(([name, limit]) => limit === undefined ? { name } : { name, limit }) }))
+}
+
+function moreGenerous (candidate: EndpointLimit | undefined, current: EndpointLimit | undefined): boolean {
+  const rate = candidate?.rate ?? 0
+  if ((current?.rate ?? 0) === -1) return false
+  if (rate === -1) return true
+  const candidateGap = duration(candidate ?? {})
+  const currentGap = duration(current ?? {})
+  // the same pace (10/60 and 5/30): the larger burst wins, as in Tyk
+  return candidateGap < currentGap || (candidateGap === currentGap && rate > (current?.rate ?? 0))
 }
 
 function finalise (rights: Map<string, Right>, state: MergeState, root: Root): void {

@@ -156,7 +156,7 @@ const sortedTags = (want: string[]) => (merged: Session): void => assert.deepEqu
 const onA = (id: string, rate: number, per: number): Fields => pol(id, [], grant('a'), { rate, per })
 
 /** Endpoint merge (Tyk's ApplyEndpointLevelLimits table): `current` from a first policy on a, `incoming` from a second. */
-function endpointMergeRow (name: string, incoming: string[], current: string[], want: string[], todo?: string): Row {
+function endpointMergeRow (name: string, incoming: string[], current: string[], want: string[]): Row {
   const withEndpoints = (id: string, list: string[]): Fields =>
     pol(id, [], { a: list.length === 0 ? {} : { endpoints: eps(...list) } })
   return {
@@ -164,12 +164,8 @@ function endpointMergeRow (name: string, incoming: string[], current: string[], 
     policies: [withEndpoints('ep-current', current), withEndpoints('ep-incoming', incoming)],
     apply: ['ep-current', 'ep-incoming'],
     rights: { a: { endpoints: want } },
-    ...(todo === undefined ? {} : { todo })
   }
 }
-
-const ENDPOINT_MERGE_TODO = 'differs from Tyk: a later policy\'s endpoint list replaces the earlier one instead of a merge per method in which the most generous rate wins'
-const PER_API_ENDPOINT_TODO = 'differs from Tyk: per_api endpoint limits are not merged across policies; the last policy (here without endpoints) leaves d and e with none'
 
 const ROWS: Row[] = [
   // --- internal/policy/apply_test.go, TestService_Apply (testPrepareApplyPolicies) ---
@@ -351,7 +347,6 @@ const ROWS: Row[] = [
       d: { limit: lim(200, 10, 5000, 3600), scope: 'd', endpoints: ['GET /get -1', 'POST /post 300/10'] },
       e: { limit: lim(500, 1, -1), scope: 'per_api_with_endpoint_limits_on_d_and_e', endpoints: ['GET /get -1', 'POST /post 300/10'] }
     },
-    todo: PER_API_ENDPOINT_TODO
   },
   {
     name: 'tyk: Endpoint level limits overlapping',
@@ -368,7 +363,6 @@ const ROWS: Row[] = [
       d: { limit: lim(200, 10, 5000, 3600), endpoints: ['GET /get -1', 'POST /post 400/11', 'PUT /anything 500/10'] },
       e: { limit: lim(500, 1, -1), endpoints: ['GET /get -1', 'POST /post 300/10'] }
     },
-    todo: PER_API_ENDPOINT_TODO
   },
   {
     name: 'tyk: endpoint_rate_limits_on_acl_partition_only — an ACL-only policy brings no endpoint limits',
@@ -397,7 +391,6 @@ const ROWS: Row[] = [
     name: 'tyk: combine non-partitioned policies with endpoint limits on d, reversed',
     apply: ['d_get_2', 'd_get_1'],
     rights: { d: { endpoints: ['GET /get 20/60'] } },
-    todo: ENDPOINT_MERGE_TODO
   },
   {
     name: 'tyk: combine non-partitioned policies with endpoint limits on d — no bound (-1) wins',
@@ -408,31 +401,26 @@ const ROWS: Row[] = [
     name: 'tyk: combine non-partitioned policies with endpoint limits on d — no bound (-1) wins, reversed',
     apply: ['d_get_3', 'd_get_2', 'd_get_1'],
     rights: { d: { endpoints: ['GET /get -1'] } },
-    todo: ENDPOINT_MERGE_TODO
   },
   {
     name: 'tyk: combine non-partitioned policies with several endpoint limits on d',
     apply: ['d_get_1', 'd_get_2', 'd_get_3', 'd_post_1'],
     rights: { d: { endpoints: ['GET /get -1', 'POST /post 20/60'] } },
-    todo: ENDPOINT_MERGE_TODO
   },
   {
     name: 'tyk: combine non-partitioned policies with several endpoint limits on d, reversed',
     apply: ['d_post_1', 'd_get_3', 'd_get_2', 'd_get_1'],
     rights: { d: { endpoints: ['GET /get -1', 'POST /post 20/60'] } },
-    todo: ENDPOINT_MERGE_TODO
   },
   {
     name: 'tyk: combine non-partitioned policies with endpoint limits on d and e',
     apply: ['d_get_1', 'd_get_2', 'd_get_3', 'd_post_1', 'e_get_1'],
     rights: { d: { endpoints: ['GET /get -1', 'POST /post 20/60'] }, e: { endpoints: ['GET /get 100/60'] } },
-    todo: ENDPOINT_MERGE_TODO
   },
   {
     name: 'tyk: combine non-partitioned policies with endpoint limits on d and e, reversed',
     apply: ['e_get_1', 'd_post_1', 'd_get_3', 'd_get_2', 'd_get_1'],
     rights: { d: { endpoints: ['GET /get -1', 'POST /post 20/60'] }, e: { endpoints: ['GET /get 100/60'] } },
-    todo: ENDPOINT_MERGE_TODO
   },
 
   // --- internal/policy/apply_test.go, other tests ---
@@ -504,9 +492,9 @@ const ROWS: Row[] = [
   endpointMergeRow('both empty', [], [], []),
   endpointMergeRow('policy endpoints empty', [], ['GET /user 10/60'], ['GET /user 10/60']),
   endpointMergeRow('curr endpoints empty', ['GET /user 10/60'], [], ['GET /user 10/60']),
-  endpointMergeRow('non overlapping endpoints', ['GET /user 10/60'], ['POST /admin 5/30'], ['GET /user 10/60', 'POST /admin 5/30'], ENDPOINT_MERGE_TODO),
+  endpointMergeRow('non overlapping endpoints', ['GET /user 10/60'], ['POST /admin 5/30'], ['GET /user 10/60', 'POST /admin 5/30']),
   endpointMergeRow('overlapping endpoints with different limits #1', ['GET /user 10/60'], ['GET /user 5/30'], ['GET /user 10/60']),
-  endpointMergeRow('overlapping endpoints with different limits #2', ['GET /user 5/30'], ['GET /user 10/60'], ['GET /user 10/60'], ENDPOINT_MERGE_TODO),
+  endpointMergeRow('overlapping endpoints with different limits #2', ['GET /user 5/30'], ['GET /user 10/60'], ['GET /user 10/60']),
   endpointMergeRow('overlapping endpoints with same limits', ['GET /user 10/60'], ['GET /user 10/60'], ['GET /user 10/60']),
 
   // --- internal/policy/util_test.go ---
