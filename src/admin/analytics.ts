@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { GatehouseError } from '../model/errors.js'
 import { AnalyticsRecordSchema, AnalyticsSummarySchema, type AnalyticsQuery, type AnalyticsRecord, type AnalyticsSummary, type RecordsQuery } from '../model/analytics-record.js'
-import { firstParam } from './body.js'
+import { firstParam, limitParam, timeParam } from './body.js'
 import { sendJson } from './reply.js'
 import type { RouteTable } from './route-table.js'
 import { ErrorResponseSchema } from './schemas.js'
@@ -56,17 +56,10 @@ export function registerAnalyticsRoutes (app: FastifyInstance, routes: RouteTabl
     schema: { tags: ['analytics'], summary: 'Tyk analytics records of one key (by hash), API or org over a time range, oldest first (Gatehouse only)', querystring: RecordsQuerySchema, response: { 200: Type.Object({ records: Type.Array(AnalyticsRecordSchema) }), 400: ErrorResponseSchema, 403: ErrorResponseSchema } }
   }, async (request, reply) => {
     const { field, value, fromMs, toMs } = parseRange(request.query, clock())
-    const limit = limitOf(firstParam(request.query, 'limit'))
+    const limit = limitParam(firstParam(request.query, 'limit'), MAX_RECORDS_LIMIT, 100)
     await reader.flush()
     return sendJson(reply, 200, { records: await reader.records({ field, value, fromMs, toMs, limit }) })
   })
-}
-
-function limitOf (text: string): number {
-  if (text === '') return 100
-  const limit = /^\d+$/.test(text) ? Number(text) : NaN
-  if (!(limit >= 1 && limit <= MAX_RECORDS_LIMIT)) throw new GatehouseError('REQUEST_MALFORMED', { detail: `limit must be a whole number from 1 to ${MAX_RECORDS_LIMIT}` })
-  return limit
 }
 
 function parseQuery (query: Query, nowMs: number): AnalyticsQuery {
@@ -81,17 +74,9 @@ function parseRange (query: Query, nowMs: number): Omit<AnalyticsQuery, 'resolut
   const chosen = FIELDS.filter(([param]) => firstParam(query, param) !== '')
   if (chosen.length !== 1) throw new GatehouseError('REQUEST_MALFORMED', { detail: 'give exactly one of key_hash, api_id, org_id' })
   const [param, field] = chosen[0] ?? FIELDS[0]
-  const toMs = timeOf(firstParam(query, 'to'), 'to') ?? nowMs
-  const fromMs = timeOf(firstParam(query, 'from'), 'from') ?? toMs - 86_400_000
+  const toMs = timeParam(firstParam(query, 'to'), 'to') ?? nowMs
+  const fromMs = timeParam(firstParam(query, 'from'), 'from') ?? toMs - 86_400_000
   if (fromMs >= toMs) throw new GatehouseError('REQUEST_MALFORMED', { detail: 'from must be before to' })
   if (toMs - fromMs > MAX_RANGE_MS) throw new GatehouseError('REQUEST_MALFORMED', { detail: 'the range is limited to 400 days' })
   return { field, value: firstParam(query, param), fromMs, toMs }
-}
-
-/** RFC 3339, or unix seconds; undefined when absent. */
-function timeOf (text: string, name: string): number | undefined {
-  if (text === '') return undefined
-  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text)
-  if (!Number.isFinite(ms)) throw new GatehouseError('REQUEST_MALFORMED', { detail: `${name} must be RFC 3339 or unix seconds` })
-  return ms
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { completeFields } from '../core/schema-fields.js'
-import { firstParam, normalizeBody } from './body.js'
+import { firstParam, limitParam, normalizeBody, timeParam } from './body.js'
 import { GatehouseError } from '../model/errors.js'
 import { SessionSchema, type Session } from '../model/session.js'
 import type { KeyAddress, KeyService, ModifyResult } from '../sessions/key-service.js'
@@ -61,15 +61,9 @@ function searchQueryOf (query: Query): KeySearchQuery | undefined {
   const bad = (detail: string): GatehouseError => new GatehouseError('REQUEST_MALFORMED', { detail })
   const inactive = text('inactive')
   if (inactive !== undefined && inactive !== 'true' && inactive !== 'false') throw bad('inactive must be true or false')
-  const expires = text('expires_before')
-  let expiresBefore: number | undefined
-  if (expires !== undefined) {
-    expiresBefore = /^\d+$/.test(expires) ? Number(expires) : Math.floor(Date.parse(expires) / 1000)
-    if (!Number.isFinite(expiresBefore)) throw bad('expires_before must be unix seconds or RFC 3339')
-  }
-  const limitText = text('limit') ?? '100'
-  const limit = /^\d+$/.test(limitText) ? Number(limitText) : NaN
-  if (!(limit >= 1 && limit <= MAX_PAGE)) throw bad(`limit must be a whole number from 1 to ${MAX_PAGE}`)
+  const expiresMs = timeParam(text('expires_before'), 'expires_before')
+  const expiresBefore = expiresMs === undefined ? undefined : Math.floor(expiresMs / 1000)
+  const limit = limitParam(text('limit'), MAX_PAGE, 100)
   const cursor = text('cursor') ?? ''
   const after = cursor === '' ? '' : decodeCursor(cursor)
   if (after === undefined) throw bad('cursor is not one this server gave out')

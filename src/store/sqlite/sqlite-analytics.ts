@@ -5,6 +5,8 @@ import type { AnalyticsSink } from '../ports.js'
 
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const
 const MINUTE_MS = 60_000
+/** Where apiKey, apiId and orgId sit in an AnalyticsHit (model/analytics-record.ts). */
+const HIT_FIELD = { api_key: 10, api_id: 11, org_id: 12 } as const
 /** Batches read by one records query at most (each holds up to a flush of hits). */
 const MAX_BATCHES_READ = 10_000
 
@@ -41,10 +43,13 @@ export class SqliteAnalytics implements AnalyticsSink {
     for (const row of this.batches.iterate(query.fromMs, query.toMs, MAX_BATCHES_READ)) {
       const parsed = JSON.parse(row.body) as unknown[]
       for (const item of parsed) {
-        const record = row.format === 'hits' ? toTykRecord(item as AnalyticsHit) : item as AnalyticsRecord
-        const at = Date.parse(record.timestamp)
-        if (at < query.fromMs || at >= query.toMs || record[query.field] !== query.value) continue
-        out.push(record)
+        // hits are filtered before they are expanded: most of a batch is someone else's
+        const hit = row.format === 'hits' ? item as AnalyticsHit : undefined
+        const old = item as AnalyticsRecord
+        const at = hit?.[0] ?? Date.parse(old.timestamp)
+        const value = hit === undefined ? old[query.field] : hit[HIT_FIELD[query.field]]
+        if (at < query.fromMs || at >= query.toMs || value !== query.value) continue
+        out.push(hit === undefined ? old : toTykRecord(hit))
         if (out.length >= query.limit) return out
       }
     }
