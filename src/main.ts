@@ -18,6 +18,7 @@ import type { ApiDefinition } from './model/api-definition.js'
 import { KeyNaming } from './sessions/key-naming.js'
 import { KeyService } from './sessions/key-service.js'
 import { KeySearch } from './sessions/key-search.js'
+import { KeyExplainer } from './sessions/key-explainer.js'
 import { OrgService } from './sessions/org-service.js'
 import { OrgSessions } from './sessions/org-sessions.js'
 import { SessionResolver } from './sessions/session-resolver.js'
@@ -105,6 +106,17 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     apiOrgOf: (apiId) => apis.get(apiId)?.orgId,
     allowMasterKeys: config.allow_master_keys
   })
+  const keyExplainer = new KeyExplainer({
+    keys,
+    engine,
+    writtenPolicy: (orgId, id) => policies.lookup(orgId, id),
+    api: (apiId) => apis.get(apiId),
+    counters,
+    orgSession: async (orgId) => await store.getOrgSession(orgId),
+    enforceOrgQuotas: config.enforce_org_quotas,
+    allowMasterKeys: config.allow_master_keys,
+    clock
+  })
   const resolver = new SessionResolver({ store, naming, bus, applyPolicies })
   const proxy = new UpstreamProxy({ headersTimeoutMs: 30_000, connectionsPerOrigin: 128, userAgent: `Gatehouse/${VERSION}` })
   const gateway = new Gateway(new ApiRouter([]), {
@@ -148,6 +160,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     secret: config.secret,
     keys,
     keySearch: { search: keySearch, listingAllowed: !config.hash_keys || config.enable_hashed_keys_listing },
+    keyExplainer,
     policies: policyService,
     orgs,
     apis: apiService,

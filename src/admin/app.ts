@@ -6,6 +6,7 @@ import { GatehouseError, type ErrorCode } from '../model/errors.js'
 import { errorBody, RouteNotFoundError, sendError, sendJson, sendRouteNotFound } from './reply.js'
 import { RouteTable } from './route-table.js'
 import { registerKeyRoutes, type KeySearchEndpoint } from './keys.js'
+import type { KeyExplainer } from '../sessions/key-explainer.js'
 import { registerSystemRoutes, type SystemDeps } from './system.js'
 import { registerPolicyRoutes } from './policies.js'
 import { registerOrgRoutes } from './orgs.js'
@@ -20,6 +21,7 @@ export interface AdminDeps extends SystemDeps {
   readonly secret: string
   readonly keys: KeyService
   readonly keySearch: KeySearchEndpoint
+  readonly keyExplainer: KeyExplainer
   readonly policies: PolicyService
   readonly orgs: OrgService
   readonly apis: ApiService
@@ -92,7 +94,7 @@ export async function buildAdminApp (deps: AdminDeps): Promise<AdminApp> {
     }
   })
   await app.register(async (scope) => {
-    registerKeyRoutes(scope, routes, deps.keys, deps.keySearch)
+    registerKeyRoutes(scope, routes, deps.keys, deps.keySearch, deps.keyExplainer)
     registerPolicyRoutes(scope, routes, deps.policies)
     registerOrgRoutes(scope, routes, deps.orgs)
     registerApiRoutes(scope, routes, deps.apis)

@@ -6,6 +6,8 @@ import { GatehouseError } from '../model/errors.js'
 import { SessionSchema, type Session } from '../model/session.js'
 import type { KeyAddress, KeyService, ModifyResult } from '../sessions/key-service.js'
 import type { KeySearch, KeySearchQuery } from '../sessions/key-search.js'
+import type { KeyExplainer } from '../sessions/key-explainer.js'
+import { KeyExplainSchema } from './explain-schemas.js'
 import { RenderedJson, RouteNotFoundError, sendJson, sendJsonBytes } from './reply.js'
 import type { RouteTable } from './route-table.js'
 import { ErrorResponseSchema, KeyListQuerySchema, KeyListSchema, KeyPoliciesSchema, KeyQuerySchema, ModifyResponseSchema, PolicyInstructionSchema } from './schemas.js'
@@ -104,11 +106,11 @@ export interface KeySearchEndpoint {
   readonly listingAllowed: boolean
 }
 
-export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, keys: KeyService, searching: KeySearchEndpoint): void {
+export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, keys: KeyService, searching: KeySearchEndpoint, explainer: KeyExplainer): void {
   const tags = ['keys']
   // KeyService hands out the same frozen session while nothing behind it changed
   const rendered = new RenderedJson()
-  for (const url of ['/tyk/keys', '/tyk/keys/create', '/tyk/keys/preview', '/tyk/keys/policy/:keyID', '/tyk/keys/:keyID']) routes.add(url)
+  for (const url of ['/tyk/keys', '/tyk/keys/create', '/tyk/keys/preview', '/tyk/keys/policy/:keyID', '/tyk/keys/:keyID', '/tyk/keys/:keyID/explain']) routes.add(url)
 
   app.post('/tyk/keys/create', {
     config: { malformed: 'UNMARSHALLING_FAILED' },
@@ -169,6 +171,19 @@ export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, key
   }, async (request, reply) => {
     const keyId = keyIdOf(request)
     return sendJsonBytes(reply, 200, rendered.of(await keys.get(addressOf(keyId, request.query))))
+  })
+
+  app.get<{ Params: { keyID: string }, Querystring: Query }>('/tyk/keys/:keyID/explain', {
+    schema: {
+      tags,
+      summary: 'Why a key gets what it gets (Gatehouse only): the effective session and, per limit and per API, which source set it and by which rule',
+      params: KeyIdParamsSchema,
+      querystring: KeyQuerySchema,
+      response: { 200: KeyExplainSchema, ...errorResponses }
+    }
+  }, async (request, reply) => {
+    const keyId = keyIdOf(request)
+    return sendJson(reply, 200, await explainer.explain(addressOf(keyId, request.query)))
   })
 
   app.post<{ Params: { keyID: string }, Querystring: Query }>('/tyk/keys/:keyID', {

@@ -140,12 +140,21 @@ export class KeyService {
 
   /** GET /tyk/keys/{keyID}: the session with policies applied and the password blanked. */
   async get (address: KeyAddress): Promise<Session> {
+    return (await this.read(address)).session
+  }
+
+  /** A key as stored and as GET shows it (for explain): its storage id, own session, answer. */
+  async read (address: KeyAddress): Promise<{ readonly id: string, readonly own: Session, readonly session: Session }> {
     if (address.hashed && !this.options.naming.hashKeys) throw new GatehouseError('HASHED_LOOKUP_DISABLED')
     const found = await this.find(address)
     if (found === undefined) throw new GatehouseError('KEY_NOT_FOUND')
     const [name, stored] = found
+    return { id: name.id, own: stored.session, session: await this.viewOf(name, stored, address.apiId) }
+  }
+
+  /** The GET answer of a stored key, reused while nothing behind it changed. */
+  private async viewOf (name: KeyName, stored: StoredKey, apiId: string | undefined): Promise<Session> {
     const nowMs = this.options.clock()
-    const apiId = address.apiId
     let view = this.views.get(stored)
     if (view === undefined || view.generation !== this.generation || view.apiId !== apiId) {
       const effective = this.applyPoliciesLeniently(stored.session, apiId === undefined ? undefined : this.options.apiOrgOf(apiId))

@@ -12,7 +12,8 @@ test('the OpenAPI 3.1 document describes every management route from the request
   const expected: Array<[path: string, method: string]> = [
     ['/tyk/keys/create', 'post'], ['/tyk/keys/preview', 'post'], ['/tyk/keys/policy/{keyID}', 'post'],
     ['/tyk/keys', 'get'], ['/tyk/keys', 'post'], ['/tyk/keys/{keyID}', 'get'], ['/tyk/keys/{keyID}', 'post'],
-    ['/tyk/keys/{keyID}', 'put'], ['/tyk/keys/{keyID}', 'delete'], ['/tyk/reload', 'get'], ['/tyk/reload/group', 'get'], ['/hello', 'get']
+    ['/tyk/keys/{keyID}', 'put'], ['/tyk/keys/{keyID}', 'delete'], ['/tyk/reload', 'get'], ['/tyk/reload/group', 'get'], ['/hello', 'get'],
+    ['/tyk/keys/{keyID}/explain', 'get'], ['/tyk/policies/{polID}/preview', 'post']
   ]
   for (const [path, method] of expected) assert.ok(doc.paths[path]?.[method] !== undefined, `${method} ${path}`)
   const body = doc.paths['/tyk/keys/create']?.post?.requestBody?.content['application/json']?.schema
