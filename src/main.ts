@@ -19,6 +19,7 @@ import { KeyNaming } from './sessions/key-naming.js'
 import { KeyService } from './sessions/key-service.js'
 import { KeySearch } from './sessions/key-search.js'
 import { KeyExplainer } from './sessions/key-explainer.js'
+import { PolicyPreview } from './policies/policy-preview.js'
 import { OrgService } from './sessions/org-service.js'
 import { OrgSessions } from './sessions/org-sessions.js'
 import { SessionResolver } from './sessions/session-resolver.js'
@@ -117,6 +118,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     allowMasterKeys: config.allow_master_keys,
     clock
   })
+  const policyPreview = new PolicyPreview({ engine, store, walk: (indexes) => keySearch.walk(indexes), orgDefaults: () => orgDefaults.all() })
   const resolver = new SessionResolver({ store, naming, bus, applyPolicies })
   const proxy = new UpstreamProxy({ headersTimeoutMs: 30_000, connectionsPerOrigin: 128, userAgent: `Gatehouse/${VERSION}` })
   const gateway = new Gateway(new ApiRouter([]), {
@@ -161,6 +163,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     keys,
     keySearch: { search: keySearch, listingAllowed: !config.hash_keys || config.enable_hashed_keys_listing },
     keyExplainer,
+    policyPreview,
     policies: policyService,
     orgs,
     apis: apiService,

@@ -7,6 +7,7 @@ import { errorBody, RouteNotFoundError, sendError, sendJson, sendRouteNotFound }
 import { RouteTable } from './route-table.js'
 import { registerKeyRoutes, type KeySearchEndpoint } from './keys.js'
 import type { KeyExplainer } from '../sessions/key-explainer.js'
+import type { PolicyPreview } from '../policies/policy-preview.js'
 import { registerSystemRoutes, type SystemDeps } from './system.js'
 import { registerPolicyRoutes } from './policies.js'
 import { registerOrgRoutes } from './orgs.js'
@@ -22,6 +23,7 @@ export interface AdminDeps extends SystemDeps {
   readonly keys: KeyService
   readonly keySearch: KeySearchEndpoint
   readonly keyExplainer: KeyExplainer
+  readonly policyPreview: PolicyPreview
   readonly policies: PolicyService
   readonly orgs: OrgService
   readonly apis: ApiService
@@ -95,7 +97,7 @@ export async function buildAdminApp (deps: AdminDeps): Promise<AdminApp> {
   })
   await app.register(async (scope) => {
     registerKeyRoutes(scope, routes, deps.keys, deps.keySearch, deps.keyExplainer)
-    registerPolicyRoutes(scope, routes, deps.policies)
+    registerPolicyRoutes(scope, routes, deps.policies, deps.policyPreview)
     registerOrgRoutes(scope, routes, deps.orgs)
     registerApiRoutes(scope, routes, deps.apis)
     registerAnalyticsRoutes(scope, routes, deps.analytics, deps.clock)

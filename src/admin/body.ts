@@ -27,9 +27,9 @@ export function timeParam (text: string | undefined, name: string): number | und
 }
 
 /** A page size parameter: a whole number from 1 to `max`; `fallback` when absent or empty. */
-export function limitParam (text: string | undefined, max: number, fallback: number): number {
+export function limitParam (text: string | undefined, max: number, fallback: number, name = 'limit'): number {
   if (text === undefined || text === '') return fallback
   const limit = /^\d+$/.test(text) ? Number(text) : NaN
-  if (!(limit >= 1 && limit <= max)) throw new GatehouseError('REQUEST_MALFORMED', { detail: `limit must be a whole number from 1 to ${max}` })
+  if (!(limit >= 1 && limit <= max)) throw new GatehouseError('REQUEST_MALFORMED', { detail: `${name} must be a whole number from 1 to ${max}` })
   return limit
 }

@@ -67,3 +67,37 @@ export const KeyExplainSchema = Type.Object({
     default_policies: Type.Optional(Type.Array(Type.String()))
   })
 }, { description: 'The effective session the gateway enforces, and where each limit and each API\'s access comes from' })
+
+const Limits = Type.Object({
+  rate: Type.Number(),
+  per: Type.Number(),
+  quota_max: Type.Number(),
+  quota_renewal_rate: Type.Number(),
+  throttle_interval: Type.Number(),
+  throttle_retry_limit: Type.Number()
+})
+
+export const PolicyPreviewQuerySchema = Type.Object({
+  sample: Type.Optional(Type.String({ description: 'changed keys shown in full, 1 to 100 (default 20)' })),
+  lost_access_limit: Type.Optional(Type.String({ description: 'keys listed under lost_access, 1 to 10000 (default 1000)' }))
+})
+
+export const PolicyPreviewSchema = Type.Object({
+  policy_id: Type.String(),
+  keys_using: Type.Number({ description: 'keys that use the policy, in apply_policies or through their org\'s default_policies' }),
+  keys_changed: Type.Number(),
+  keys_losing_access: Type.Number(),
+  keys_refused_after: Type.Number({ description: 'keys accepted now that the gateway would refuse after the edit' }),
+  lost_access: Type.Array(Type.Object({ key: Type.String(), apis: Type.Array(Type.String()) })),
+  lost_access_truncated: Type.Boolean(),
+  sample: Type.Array(Type.Object({
+    key: Type.String({ description: 'storage id: the key hash when keys are stored hashed' }),
+    refused_before: Type.Optional(Type.String()),
+    refused_after: Type.Optional(Type.String()),
+    is_inactive: Type.Optional(Type.Object({ old: Type.Boolean(), new: Type.Boolean() })),
+    lost_apis: Type.Array(Type.String()),
+    gained_apis: Type.Array(Type.String()),
+    access_changed: Type.Array(Type.String()),
+    limits: Type.Array(Type.Object({ api_id: Type.String(), old: Limits, new: Limits }))
+  }))
+}, { description: 'What saving the candidate policy would change, worked out without saving it' })

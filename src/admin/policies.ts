@@ -3,7 +3,9 @@ import { Type } from '@sinclair/typebox'
 import { GatehouseError } from '../model/errors.js'
 import { PolicySchema } from '../model/policy.js'
 import type { PolicyService } from '../policies/policy-service.js'
-import { normalizeBody } from './body.js'
+import { firstParam, limitParam, normalizeBody } from './body.js'
+import type { PolicyPreview } from '../policies/policy-preview.js'
+import { PolicyPreviewQuerySchema, PolicyPreviewSchema } from './explain-schemas.js'
 import { sendJson } from './reply.js'
 import type { RouteTable } from './route-table.js'
 import { ErrorResponseSchema, ModifyResponseSchema } from './schemas.js'
@@ -14,9 +16,10 @@ const errorResponses = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 404
 const normalizePolicy = normalizeBody(PolicySchema)
 
 /** /tyk/policies: Tyk's routes and answers; writes are live at once (issue #5). */
-export function registerPolicyRoutes (app: FastifyInstance, routes: RouteTable, policies: PolicyService): void {
+export function registerPolicyRoutes (app: FastifyInstance, routes: RouteTable, policies: PolicyService, preview: PolicyPreview): void {
   routes.add('/tyk/policies')
   routes.add('/tyk/policies/:polID')
+  routes.add('/tyk/policies/:polID/preview')
 
   app.get('/tyk/policies', {
     schema: { tags, summary: 'Every loaded policy', response: { 200: Type.Array(PolicySchema), ...errorResponses } }
@@ -44,6 +47,24 @@ export function registerPolicyRoutes (app: FastifyInstance, routes: RouteTable, 
   }, async (request, reply) => {
     await policies.delete(request.params.polID)
     return sendJson(reply, 200, { key: request.params.polID, status: 'ok', action: 'deleted' })
+  })
+
+  app.post<{ Params: { polID: string }, Querystring: Record<string, string | string[] | undefined> }>('/tyk/policies/:polID/preview', {
+    config: { malformed: 'REQUEST_MALFORMED' },
+    schema: {
+      tags,
+      summary: 'What saving this policy would change, without saving it (Gatehouse only): keys changed, keys losing APIs, old -> new limits',
+      params: PolicyIdParams,
+      querystring: PolicyPreviewQuerySchema,
+      body: PolicySchema,
+      response: { 200: PolicyPreviewSchema, ...errorResponses }
+    },
+    preValidation: normalizePolicy
+  }, async (request, reply) => {
+    const candidate = policies.candidate(request.params.polID, request.body)
+    const sample = limitParam(firstParam(request.query, 'sample'), 100, 20, 'sample')
+    const lostAccessLimit = limitParam(firstParam(request.query, 'lost_access_limit'), 10_000, 1000, 'lost_access_limit')
+    return sendJson(reply, 200, await preview.preview(candidate, { sample, lostAccessLimit }))
   })
 
   app.put('/tyk/policies', { schema: { tags, hide: true } }, async () => { throw new GatehouseError('POLICY_UPDATE_NEEDS_ID') })

@@ -1,4 +1,4 @@
-import { mergePolicies, policyIdsOf } from '../core/policy-merge.js'
+import { mergePolicies, policyIdsOf, type PolicyLookup } from '../core/policy-merge.js'
 import { withOrgWideAccess, type OrgApi } from '../core/org-wide.js'
 import type { Policy } from '../model/policy.js'
 import type { Session } from '../model/session.js'
@@ -57,4 +57,12 @@ export class PolicyEngine {
   /** The effective session (throws PolicyMergeError when Tyk would refuse the key). */
   readonly apply = (session: Session, apiOrgId?: string): Session =>
     mergePolicies(this.withOrgDefaults(session), this.lookup, apiOrgId)
+
+  /** The effective session as it would be if `candidate` replaced the policy of its id (preview). */
+  applyWith (session: Session, candidate: Policy): Session {
+    const opened = withOrgWideAccess(candidate, this.apis)
+    // as the registry: a policy is found only by keys of its own org
+    const lookup: PolicyLookup = (orgId, id) => id === candidate.id ? (candidate.org_id === orgId ? opened : undefined) : this.lookup(orgId, id)
+    return mergePolicies(this.withOrgDefaults(session), lookup)
+  }
 }

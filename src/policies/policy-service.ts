@@ -44,6 +44,12 @@ export class PolicyService {
     return policy.id
   }
 
+  /** A policy body checked as PUT checks it, without saving (preview); a body without id takes `id`. */
+  candidate (id: string, body: unknown): Policy {
+    const withId = typeof body === 'object' && body !== null && !Array.isArray(body) && ((body as { id?: unknown }).id ?? '') === '' ? { ...body, id } : body
+    return this.check(withId, id)
+  }
+
   async delete (id: string): Promise<void> {
     let deleted: boolean
     try {
@@ -61,6 +67,10 @@ export class PolicyService {
   /** Tyk's checks, in Tyk's order: decodable, id characters, id match on update, some id. */
   private validate (body: unknown, urlId?: string): Policy {
     if (this.options.sourceIsService) throw new GatehouseError('POLICY_SOURCE_IS_SERVICE')
+    return this.check(body, urlId)
+  }
+
+  private check (body: unknown, urlId?: string): Policy {
     const parsed = parsePolicy(body)
     if (!parsed.ok) throw new GatehouseError('REQUEST_MALFORMED', { detail: parsed.problem })
     let policy = parsed.policy

@@ -76,6 +76,12 @@ export class KeySearch {
     return { keys, after: more ? last : '' }
   }
 
+  /** Every id in the union of `indexes`, in id order, each once (for scans such as policy preview). */
+  async * walk (indexes: readonly KeyIndex[]): AsyncGenerator<string> {
+    const arms: Arm[] = indexes.map((index) => ({ index, buffer: [], at: 0, after: '', exhausted: false }))
+    for (let id = await this.next(arms); id !== undefined; id = await this.next(arms)) yield id
+  }
+
   /** The smallest id any arm holds next; every arm at that id moves past it. */
   private async next (arms: Arm[]): Promise<string | undefined> {
     let smallest: string | undefined
