@@ -123,3 +123,45 @@ test('a key with no access rights calls every API only when allow_master_keys is
   t.after(async () => { await closed.close() })
   assert.equal(await status(closed, '/a1/', 'master-key-1'), 403, 'the same stored key, master keys now off')
 })
+
+test('forum thread end to end, hashing on: one org-wide policy per org, an API added later, keys listed by org and by policy, explained', async (t) => {
+  const upstream = await startEchoUpstream()
+  const apps = join(tempDir(), 'apps')
+  writeJson(apps, 'a1.json', anApi({ api_id: 'a1', org_id: 'acme', listen_path: '/a1/', target: upstream.url }))
+  writeJson(apps, 'b1.json', anApi({ api_id: 'b1', org_id: 'other', listen_path: '/b1/', target: upstream.url }))
+  const gh = await startTestGatehouse({ app_path: apps, hash_keys: true, enable_hashed_keys_listing: true })
+  t.after(async () => { await gh.close(); await upstream.close() })
+  for (const [org, id] of [['acme', 'acme-policy'], ['other', 'other-policy']]) {
+    assert.equal((await gh.admin('POST', '/tyk/policies', { id, org_id: org, org_wide: true, rate: 100, per: 1, quota_max: -1, access_rights: {} })).status, 200)
+  }
+  const create = async (org: string, policy: string): Promise<{ key: string, key_hash: string }> => {
+    const res = await gh.admin('POST', '/tyk/keys/create', { org_id: org, apply_policies: [policy], access_rights: {} })
+    assert.equal(res.status, 200, res.text)
+    return res.json as { key: string, key_hash: string }
+  }
+  const acme = [await create('acme', 'acme-policy'), await create('acme', 'acme-policy')]
+  const other = await create('other', 'other-policy')
+
+  writeJson(apps, 'a2.json', anApi({ api_id: 'a2', org_id: 'acme', listen_path: '/a2/', target: upstream.url }))
+  await gh.admin('GET', '/tyk/reload?block=true')
+  for (const key of acme) {
+    assert.equal(await status(gh, '/a2/', key.key), 200, 'the API added later, no key touched')
+    assert.equal(await status(gh, '/b1/', key.key), 403)
+  }
+  assert.equal(await status(gh, '/b1/', other.key), 200)
+  assert.equal(await status(gh, '/a2/', other.key), 403)
+
+  const list = async (query: string): Promise<string[]> => {
+    const res = await gh.admin('GET', `/tyk/keys?${query}`)
+    assert.equal(res.status, 200, res.text)
+    return (res.json as { keys: string[] }).keys
+  }
+  const acmeHashes = acme.map((key) => key.key_hash).sort()
+  assert.deepEqual(await list('org_id=acme'), acmeHashes, 'hashes, listed by org')
+  assert.deepEqual(await list('policy_id=acme-policy'), acmeHashes, 'and by policy')
+  assert.deepEqual(await list('api_id=a2&org_id=acme'), acmeHashes, 'and by "can call the new API"')
+  assert.deepEqual(await list('policy_id=other-policy'), [other.key_hash])
+
+  const explained = (await gh.admin('GET', `/tyk/keys/${acme[0]?.key_hash ?? ''}/explain?hashed=true`)).json as { apis: Array<{ api_id: string, access: { granted_by: Array<{ policy_id: string, org_wide: boolean }> } }> }
+  assert.deepEqual(explained.apis.find((api) => api.api_id === 'a2')?.access.granted_by, [{ policy_id: 'acme-policy', via: 'apply_policies', org_wide: true }])
+})
