@@ -67,7 +67,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const counters = new LocalCounters(store.db, clock)
   const background = store.background
   if (background === undefined) throw new GatehouseStartError('the embedded store needs a database file (storage.path), not an in-memory database')
-  const analyticsSink = new SqliteAnalytics(store.db, (hits) => background.writeAnalytics(hits))
+  const analyticsSink = new SqliteAnalytics(store.db, (hits, now) => background.writeAnalytics(hits, now))
   const analytics = config.enable_analytics
     ? new AnalyticsQueue({ sink: analyticsSink, onError: (err) => { logger.error({ err }, 'analytics batch lost') } })
     : undefined

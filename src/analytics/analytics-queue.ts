@@ -13,8 +13,10 @@ export interface AnalyticsQueueOptions {
 }
 
 /**
- * Analytics leave the request path here: `record` only pushes to an array. Batches go to the
- * sink on a timer or when full; a full queue drops (and counts) instead of blocking traffic.
+ * Analytics leave the request path here: `record` only pushes to an array. Small batches go to
+ * the sink often (the sink gathers them into large writes), so the event loop keeps few records
+ * alive: records that outlive a young-generation GC get copied and cost more than they weigh.
+ * A full queue drops (and counts) instead of blocking traffic.
  */
 export class AnalyticsQueue {
   private queue: AnalyticsHit[] = []
@@ -27,8 +29,8 @@ export class AnalyticsQueue {
 
   constructor (private readonly options: AnalyticsQueueOptions) {
     this.maxQueued = options.maxQueued ?? 100_000
-    this.batchSize = options.batchSize ?? 2_000
-    this.timer = setInterval(() => { this.flushInBackground() }, options.flushIntervalMs ?? 250)
+    this.batchSize = options.batchSize ?? 256
+    this.timer = setInterval(() => { this.handOff(false) }, options.flushIntervalMs ?? 100)
     this.timer.unref()
   }
 
@@ -40,21 +42,13 @@ export class AnalyticsQueue {
     this.queue.push(hit)
     if (this.queue.length >= this.batchSize && !this.flushScheduled) {
       this.flushScheduled = true
-      setImmediate(() => { this.flushInBackground() })
+      setImmediate(() => { this.handOff(false) })
     }
   }
 
+  /** Everything recorded so far is stored when this resolves. */
   async flush (): Promise<void> {
-    this.flushScheduled = false
-    if (this.queue.length === 0) return
-    const batch = this.queue
-    this.queue = []
-    try {
-      await this.options.sink.write(batch)
-    } catch (err) {
-      this.dropped += batch.length
-      this.options.onError(err)
-    }
+    await this.send(true)
   }
 
   async close (): Promise<void> {
@@ -62,7 +56,35 @@ export class AnalyticsQueue {
     await this.flush()
   }
 
-  private flushInBackground (): void {
-    this.flush().catch(this.options.onError)
+  private handOff (now: boolean): void {
+    this.send(now).catch(this.options.onError)
+  }
+
+  /**
+   * Not async: nothing may hold the batch while the write is pending. Records kept that long
+   * survive young-generation GCs and fill the old generation (seen: heap 60 -> 120 MiB).
+   */
+  private send (now: boolean): Promise<void> {
+    this.flushScheduled = false
+    // an asked-for flush goes even when empty: the sink may hold earlier hand-offs
+    if (this.queue.length === 0 && !now) return Promise.resolve()
+    const count = this.queue.length
+    let written: void | Promise<void>
+    try {
+      written = this.options.sink.write(this.queue, now)
+    } catch (err) {
+      written = Promise.reject(err)
+    }
+    this.queue = []
+    return this.settle(written, count)
+  }
+
+  private async settle (written: void | Promise<void>, count: number): Promise<void> {
+    try {
+      await written
+    } catch (err) {
+      this.dropped += count
+      this.options.onError(err)
+    }
   }
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Pool } from 'undici'
-import type { Dispatcher } from 'undici'
+import type { Dispatcher, Pool as UndiciPool } from 'undici'
+import { Pool, streamThrough } from './undici-pool.js'
 import { errors } from '../model/errors.js'
 import { writeGatewayError } from './error-writer.js'
 import type { StripAuth } from './compiled-api.js'
@@ -61,7 +61,7 @@ export interface UpstreamTarget {
 
 /** One keep-alive pool per upstream origin; bodies stream both ways, never buffered whole. */
 export class UpstreamProxy {
-  private readonly pools = new Map<string, Pool>()
+  private readonly pools = new Map<string, UndiciPool>()
 
   constructor (private readonly options: { readonly headersTimeoutMs: number, readonly connectionsPerOrigin: number, readonly userAgent: string }) {}
 
@@ -73,7 +73,7 @@ export class UpstreamProxy {
   forward<T> (req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, path: string, stripAuth: StripAuth | undefined, quotaHeaders: QuotaHeaderValues, context: T, onDone: (context: T, status: number, upstreamMs: number) => void): void {
     const exchange: Exchange<T> = { res, quotaHeaders, startedMs: performance.now(), upstreamMs: 0, status: 0, context, onDone }
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined
-    this.poolFor(target.origin).stream<Exchange<unknown>>({
+    streamThrough<Exchange<unknown>>(this.poolFor(target.origin), {
       method: req.method as Dispatcher.HttpMethod,
       path,
       headers: requestHeaders(req, target.host, stripAuth, this.options.userAgent),
@@ -88,7 +88,7 @@ export class UpstreamProxy {
     this.pools.clear()
   }
 
-  private poolFor (origin: string): Pool {
+  private poolFor (origin: string): UndiciPool {
     let pool = this.pools.get(origin)
     if (pool === undefined) {
       pool = new Pool(origin, { connections: this.options.connectionsPerOrigin, pipelining: 1, keepAliveTimeout: 30_000 })

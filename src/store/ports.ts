@@ -91,7 +91,8 @@ export interface Counters {
 
 /** Where analytics records go, in batches, off the request path. */
 export interface AnalyticsSink {
-  write: (records: readonly AnalyticsHit[]) => void | Promise<void>
+  /** `now`: commit at once, with anything handed over before (a flush asked for); else whenever the sink batches */
+  write: (records: readonly AnalyticsHit[], now: boolean) => void | Promise<void>
   summarize: (query: AnalyticsQuery) => AnalyticsSummary | Promise<AnalyticsSummary>
   records: (query: RecordsQuery) => AnalyticsRecord[] | Promise<AnalyticsRecord[]>
 }

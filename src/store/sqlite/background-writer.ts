@@ -37,19 +37,47 @@ const insertAll = db.transaction((hits) => {
   insertBatch.run(Math.floor(first), Math.ceil(last), hits.length, JSON.stringify(hits))
   for (const count of counts.values()) addCount.run(count)
 })
-const timer = setInterval(() => {
+// Hits arrive in small hand-offs (the event loop keeps few of them alive) and are written here
+// in large batches: one transaction per flush interval, or sooner when a batch is full or a
+// flush is asked for. A hand-off is acknowledged once the batch holding it is committed.
+let buffered = []
+let bufferedCount = 0
+let waiting = []
+function writeBuffered () {
+  if (waiting.length === 0) return
+  const parts = buffered
+  const seqs = waiting
+  buffered = []
+  bufferedCount = 0
+  waiting = []
+  let error
+  try {
+    if (parts.length > 0) insertAll(parts.length === 1 ? parts[0] : parts.flat())
+  } catch (err) {
+    error = String(err)
+  }
+  for (const seq of seqs) parentPort.postMessage(error === undefined ? { kind: 'written', seq } : { kind: 'written', seq, error })
+}
+const checkpoints = setInterval(() => {
   try { db.pragma('wal_checkpoint(PASSIVE)') } catch (err) { parentPort.postMessage({ kind: 'error', message: String(err) }) }
 }, workerData.checkpointIntervalMs)
+const batches = setInterval(writeBuffered, workerData.batchIntervalMs)
 parentPort.on('message', (message) => {
-  if (message.kind === 'stop') { clearInterval(timer); db.close(); parentPort.close(); return }
-  try {
-    insertAll(message.records)
-    parentPort.postMessage({ kind: 'written', seq: message.seq })
-  } catch (err) {
-    parentPort.postMessage({ kind: 'written', seq: message.seq, error: String(err) })
+  if (message.kind === 'stop') { clearInterval(checkpoints); clearInterval(batches); writeBuffered(); db.close(); parentPort.close(); return }
+  if (message.records.length > 0) {
+    buffered.push(message.records)
+    bufferedCount += message.records.length
   }
+  waiting.push(message.seq)
+  if (message.now || bufferedCount >= workerData.batchSize) writeBuffered()
 })
 `
+
+/** The writer commits what it was handed at least this often... */
+const ANALYTICS_BATCH_INTERVAL_MS = 250
+/** ...or as soon as this many hits are waiting. */
+const ANALYTICS_BATCH_SIZE = 4000
+const WORKER_YOUNG_GENERATION_MB = 8
 
 type WorkerMessage = { kind: 'error', message: string } | { kind: 'written', seq: number, error?: string }
 
@@ -61,7 +89,12 @@ export class BackgroundWriter {
 
   constructor (file: string, checkpointIntervalMs: number, private readonly onError: (message: string) => void) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3')
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, checkpointIntervalMs } })
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { file, driver, checkpointIntervalMs, batchIntervalMs: ANALYTICS_BATCH_INTERVAL_MS, batchSize: ANALYTICS_BATCH_SIZE },
+      // its garbage is batches of small arrays: a small young generation keeps its memory down
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB }
+    })
     this.worker.on('message', (message: WorkerMessage) => { this.onMessage(message) })
     this.worker.on('error', (err) => { this.onError(err.message) })
     this.exited = new Promise<void>((resolve) => this.worker.once('exit', () => {
@@ -73,15 +106,16 @@ export class BackgroundWriter {
   }
 
   /**
-   * Stores the hits as one batch and adds them to the per-minute counts; resolves once committed
-   * (synchronous=NORMAL: a power cut may lose the last moments of analytics, a crash does not).
+   * Hands hits to the writer, which stores them with others as one batch and adds them to the
+   * per-minute counts; resolves once committed, at most a batch interval later, at once with
+   * `now` (synchronous=NORMAL: a power cut may lose the last moments of analytics, a crash does not).
    */
-  writeAnalytics (records: readonly AnalyticsHit[]): Promise<void> {
+  writeAnalytics (records: readonly AnalyticsHit[], now: boolean): Promise<void> {
     const seq = ++this.seq
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject })
       this.worker.ref() // keep the process alive until the batch is written
-      this.worker.postMessage({ kind: 'analytics', seq, records })
+      this.worker.postMessage({ kind: 'analytics', seq, records, now })
     })
   }
 

@@ -22,7 +22,7 @@ export class SqliteAnalytics implements AnalyticsSink {
   private readonly batches: Statement<[number, number, number], BatchRow>
 
   /** @param writeInBackground stores the hits on the writer thread */
-  constructor (db: Database, private readonly writeInBackground: (hits: readonly AnalyticsHit[]) => Promise<void>) {
+  constructor (db: Database, private readonly writeInBackground: (hits: readonly AnalyticsHit[], now: boolean) => Promise<void>) {
     // the column is one of three fixed names, never user input
     const countsBy = (column: AnalyticsQuery['field']): Statement<[number, string, number, number], CountRow> => db.prepare(
       `SELECT CAST(minute * ${MINUTE_MS} / ? AS INTEGER) AS bucket, response_code AS code, SUM(n) AS n FROM analytics_counts
@@ -56,8 +56,8 @@ export class SqliteAnalytics implements AnalyticsSink {
     return out
   }
 
-  write (hits: readonly AnalyticsHit[]): Promise<void> {
-    return this.writeInBackground(hits)
+  write (hits: readonly AnalyticsHit[], now: boolean): Promise<void> {
+    return this.writeInBackground(hits, now)
   }
 
   summarize (query: AnalyticsQuery): AnalyticsSummary {
