@@ -68,6 +68,9 @@ export async function buildAdminApp (deps: AdminDeps): Promise<AdminApp> {
       return createServer()
     }
   })
+  // Answers are sent as bytes (reply.ts): response schemas document the API and are never used
+  // to serialise, so none is compiled (compiling one per route cost megabytes of heap).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data))
   const routes = new RouteTable()
   const secretDigest = digest(deps.secret)
 

@@ -1,49 +1,48 @@
-import type { AnalyticsHit } from '../model/analytics-record.js'
 import type { AnalyticsSink } from '../store/ports.js'
+import { HitBatch, type HitValues } from './hit-batch.js'
 
 export interface AnalyticsQueueOptions {
   readonly sink: AnalyticsSink
-  /** Records kept while waiting; past this, new records are dropped and counted. */
-  readonly maxQueued?: number
-  /** Flush at least this often... */
+  /** Hits handed off but not yet stored; past this, new hits are dropped and counted. */
+  readonly maxPending?: number
+  /** Hand off at least this often... */
   readonly flushIntervalMs?: number
-  /** ...or as soon as this many are waiting. */
+  /** ...or as soon as this many hits are waiting (at most 4,096: see HitBatch). */
   readonly batchSize?: number
   readonly onError: (err: unknown) => void
 }
 
 /**
- * Analytics leave the request path here: `record` only pushes to an array. Small batches go to
- * the sink often (the sink gathers them into large writes), so the event loop keeps few records
- * alive: records that outlive a young-generation GC get copied and cost more than they weigh.
- * A full queue drops (and counts) instead of blocking traffic.
+ * Analytics leave the request path here: `record` writes a hit into the current column batch.
+ * Full batches go to the sink at once (which gathers them into large writes) and the rest on a
+ * timer, so the event loop keeps little alive: hits that outlive a young-generation GC get
+ * copied and cost more than they weigh. When the sink falls behind, hits are dropped and
+ * counted instead of blocking traffic.
  */
 export class AnalyticsQueue {
-  private queue: AnalyticsHit[] = []
-  private readonly maxQueued: number
+  private batch: HitBatch
   private readonly batchSize: number
+  private readonly maxPending: number
+  private pending = 0
   private readonly timer: NodeJS.Timeout
-  private flushScheduled = false
-  /** Records dropped because the queue was full or the sink failed. */
+  /** Hits dropped because the sink fell behind or failed. */
   dropped = 0
 
   constructor (private readonly options: AnalyticsQueueOptions) {
-    this.maxQueued = options.maxQueued ?? 100_000
-    this.batchSize = options.batchSize ?? 256
+    this.batchSize = Math.min(options.batchSize ?? 256, 4096)
+    this.maxPending = options.maxPending ?? 100_000
+    this.batch = new HitBatch(this.batchSize)
     this.timer = setInterval(() => { this.handOff(false) }, options.flushIntervalMs ?? 100)
     this.timer.unref()
   }
 
-  record (hit: AnalyticsHit): void {
-    if (this.queue.length >= this.maxQueued) {
+  record (hit: HitValues): void {
+    if (this.pending >= this.maxPending) {
       this.dropped++
       return
     }
-    this.queue.push(hit)
-    if (this.queue.length >= this.batchSize && !this.flushScheduled) {
-      this.flushScheduled = true
-      setImmediate(() => { this.handOff(false) })
-    }
+    this.batch.add(hit)
+    if (this.batch.full) this.handOff(false)
   }
 
   /** Everything recorded so far is stored when this resolves. */
@@ -60,31 +59,30 @@ export class AnalyticsQueue {
     this.send(now).catch(this.options.onError)
   }
 
-  /**
-   * Not async: nothing may hold the batch while the write is pending. Records kept that long
-   * survive young-generation GCs and fill the old generation (seen: heap 60 -> 120 MiB).
-   */
+  /** Not async: nothing may hold the batch while the write is pending. */
   private send (now: boolean): Promise<void> {
-    this.flushScheduled = false
     // an asked-for flush goes even when empty: the sink may hold earlier hand-offs
-    if (this.queue.length === 0 && !now) return Promise.resolve()
-    const count = this.queue.length
+    if (this.batch.count === 0 && !now) return Promise.resolve()
+    const columns = this.batch.columns()
+    this.batch = new HitBatch(this.batchSize)
     let written: void | Promise<void>
     try {
-      written = this.options.sink.write(this.queue, now)
+      written = this.options.sink.write(columns, now)
     } catch (err) {
       written = Promise.reject(err)
     }
-    this.queue = []
-    return this.settle(written, count)
+    return this.settle(written, columns.count)
   }
 
   private async settle (written: void | Promise<void>, count: number): Promise<void> {
+    this.pending += count
     try {
       await written
     } catch (err) {
       this.dropped += count
       this.options.onError(err)
+    } finally {
+      this.pending -= count
     }
   }
 }

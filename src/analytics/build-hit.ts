@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import type { AnalyticsHit } from '../model/analytics-record.js'
+import type { HitValues } from './hit-batch.js'
 import type { Session } from '../model/session.js'
 
 export interface HitInput {
@@ -28,31 +28,31 @@ const NO_TAGS: readonly string[] = Object.freeze([])
 const keyTagsCache = new WeakMap<Session, readonly string[]>()
 
 /** One analytics hit (spec gateway 7.2): only what the writer thread cannot know. */
-export function buildHit (input: HitInput): AnalyticsHit {
+export function buildHit (input: HitInput): HitValues {
   const { req, session } = input
   const stripped = input.stripListenPath && input.path.startsWith(input.listenPath) ? input.path.slice(input.listenPath.length) : input.path
   const length = req.headers['content-length']
-  return [
-    input.nowMs,
-    input.status,
-    input.totalMs,
-    input.upstreamMs,
-    req.method ?? '',
-    stripped.startsWith('/') ? stripped : '/' + stripped,
-    req.headers.host ?? '',
-    req.headers['user-agent'] ?? '',
-    length === undefined ? -1 : Number(length),
-    input.clientIp,
-    input.keyId,
-    input.apiId,
-    input.orgId,
-    input.apiName,
-    input.requestedVersion === '' ? 'Non Versioned' : input.requestedVersion,
-    session?.alias ?? '',
-    session?.oauth_client_id ?? '',
-    session === undefined ? NO_TAGS : keyTagsOf(session),
-    input.apiTags
-  ]
+  return {
+    nowMs: input.nowMs,
+    status: input.status,
+    totalMs: input.totalMs,
+    upstreamMs: input.upstreamMs,
+    method: req.method ?? '',
+    rawPath: stripped.startsWith('/') ? stripped : '/' + stripped,
+    host: req.headers.host ?? '',
+    userAgent: req.headers['user-agent'] ?? '',
+    contentLength: length === undefined ? -1 : Number(length),
+    clientIp: input.clientIp,
+    apiKey: input.keyId,
+    apiId: input.apiId,
+    orgId: input.orgId,
+    apiName: input.apiName,
+    apiVersion: input.requestedVersion === '' ? 'Non Versioned' : input.requestedVersion,
+    alias: session?.alias ?? '',
+    oauthId: session?.oauth_client_id ?? '',
+    keyTags: session === undefined ? NO_TAGS : keyTagsOf(session),
+    apiTags: input.apiTags
+  }
 }
 
 /** Tyk's tag order (spec gateway 7.3): pol-<id> per policy, dev-<developer id>, the key's tags. */

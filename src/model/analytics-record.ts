@@ -92,3 +92,38 @@ export interface AnalyticsQuery {
   readonly toMs: number
   readonly resolution: 'hour' | 'day'
 }
+
+/**
+ * Hits as columns: how the request path hands them to the writer thread and how the embedded
+ * store keeps them. Hit i is:
+ * - numbers[i * 4 + 0..3]: nowMs, totalMs, upstreamMs, contentLength
+ * - status[i]
+ * - refs[i * 14 + 0..13]: method, rawPath, host, userAgent, clientIp, apiKey, apiId, orgId,
+ *   apiName, apiVersion, alias, oauthId (indexes into `strings`), keyTags, apiTags (into `lists`)
+ * The writer thread's source (store/sqlite/background-writer.ts) reads this layout too.
+ */
+export const NUMBERS_PER_HIT = 4
+export const REFS_PER_HIT = 14
+
+export interface HitColumns {
+  readonly count: number
+  readonly numbers: Float64Array
+  readonly status: Uint16Array
+  readonly refs: Uint16Array | Uint32Array
+  readonly strings: readonly string[]
+  readonly lists: ReadonlyArray<readonly string[]>
+}
+
+/** Hit `i` of `columns` as an AnalyticsHit (for reading back). */
+export function hitAt (columns: HitColumns, i: number): AnalyticsHit {
+  const { numbers, refs, strings, lists } = columns
+  const n = i * NUMBERS_PER_HIT
+  const r = i * REFS_PER_HIT
+  const text = (at: number): string => strings[refs[r + at] ?? 0] ?? ''
+  const list = (at: number): readonly string[] => lists[refs[r + at] ?? 0] ?? []
+  return [
+    numbers[n] ?? 0, columns.status[i] ?? 0, numbers[n + 1] ?? 0, numbers[n + 2] ?? 0,
+    text(0), text(1), text(2), text(3), numbers[n + 3] ?? 0, text(4),
+    text(5), text(6), text(7), text(8), text(9), text(10), text(11), list(12), list(13)
+  ]
+}

@@ -1,6 +1,6 @@
 import type { QuotaCounter, QuotaDecision } from '../core/quota.js'
 import type { RateDecision } from '../core/rate-limit.js'
-import type { AnalyticsHit, AnalyticsQuery, AnalyticsRecord, AnalyticsSummary, RecordsQuery } from '../model/analytics-record.js'
+import type { AnalyticsQuery, AnalyticsRecord, AnalyticsSummary, HitColumns, RecordsQuery } from '../model/analytics-record.js'
 import type { Policy } from '../model/policy.js'
 import type { Session } from '../model/session.js'
 
@@ -92,7 +92,7 @@ export interface Counters {
 /** Where analytics records go, in batches, off the request path. */
 export interface AnalyticsSink {
   /** `now`: commit at once, with anything handed over before (a flush asked for); else whenever the sink batches */
-  write: (records: readonly AnalyticsHit[], now: boolean) => void | Promise<void>
+  write: (hits: HitColumns, now: boolean) => void | Promise<void>
   summarize: (query: AnalyticsQuery) => AnalyticsSummary | Promise<AnalyticsSummary>
   records: (query: RecordsQuery) => AnalyticsRecord[] | Promise<AnalyticsRecord[]>
 }

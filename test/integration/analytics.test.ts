@@ -49,6 +49,39 @@ test('every answered request is recorded, with Tyk\'s fields; records outlive th
   assert.equal(JSON.stringify(record).includes(created.key), false)
 })
 
+test('many hand-offs merged into one stored batch keep every hit, its key, path and status exact', async (t) => {
+  const upstream = await startEchoUpstream()
+  const apps = join(tempDir(), 'apps')
+  writeJson(apps, 'a.json', anApi({ api_id: 'a', org_id: 'acme', listen_path: '/a/', target: upstream.url }))
+  const gh = await startTestGatehouse({ app_path: apps })
+  t.after(async () => { await gh.close(); await upstream.close() })
+  const keys: Array<{ key: string, key_hash: string }> = []
+  for (const tag of ['k0', 'k1', 'k2']) {
+    keys.push((await gh.admin('POST', '/tyk/keys/create', { org_id: 'acme', tags: [tag], access_rights: { a: { api_id: 'a' } } })).json as { key: string, key_hash: string })
+  }
+  // 900 requests: more than three hand-offs of 256 hits, each with its own string dictionary
+  const expected = new Map<string, string[]>()
+  for (let round = 0; round < 30; round++) {
+    await Promise.all(Array.from({ length: 30 }, async (_, i) => {
+      const key = keys[i % 3]
+      if (key === undefined) return
+      const path = `/p${round}-${i}`
+      const res = await fetch(`${gh.url}/a${path}`, { headers: { authorization: i % 10 === 9 ? 'nobody-key' : key.key } })
+      await res.arrayBuffer()
+      if (i % 10 !== 9) expected.set(key.key_hash, [...(expected.get(key.key_hash) ?? []), path])
+    }))
+  }
+  const total = (await gh.admin('GET', '/tyk/analytics?api_id=a')).json as { total: number, by_status: Record<string, number> }
+  assert.deepEqual([total.total, total.by_status], [900, { 200: 810, 403: 90 }])
+  for (const [index, key] of keys.entries()) {
+    const records = (await gh.admin('GET', `/tyk/analytics/records?key_hash=${key.key_hash}&limit=1000`)).json as { records: Array<{ path: string, response_code: number, tags: string[], api_key: string }> }
+    assert.deepEqual(records.records.map((record) => record.path).sort(), (expected.get(key.key_hash) ?? []).sort(), `every path of key ${index}`)
+    assert.ok(records.records.every((record) => record.response_code === 200 && record.api_key === key.key_hash && record.tags[0] === `k${index}`))
+    const counted = (await gh.admin('GET', `/tyk/analytics?key_hash=${key.key_hash}`)).json as { total: number }
+    assert.equal(counted.total, records.records.length)
+  }
+})
+
 test('/tyk/analytics refuses bad queries with a clear error', async (t) => {
   const gh = await startTestGatehouse()
   t.after(() => gh.close())

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
-import type { AnalyticsHit } from '../../model/analytics-record.js'
+import type { HitColumns } from '../../model/analytics-record.js'
 
 /**
  * A worker thread with its own connection to the database, for the writes that must never stall
@@ -17,25 +17,85 @@ const Database = require(workerData.driver)
 const db = new Database(workerData.file)
 db.pragma('busy_timeout = 5000')
 db.pragma('synchronous = NORMAL')
-const insertBatch = db.prepare("INSERT INTO analytics_batches (first_ms, last_ms, count, format, body) VALUES (?, ?, ?, 'hits', ?)")
+const insertBatch = db.prepare("INSERT INTO analytics_batches (first_ms, last_ms, count, format, body) VALUES (?, ?, ?, 'columns', ?)")
 const addCount = db.prepare('INSERT INTO analytics_counts (minute, api_id, org_id, api_key, response_code, n) VALUES (?, ?, ?, ?, ?, ?) ' +
   'ON CONFLICT (minute, api_id, org_id, api_key, response_code) DO UPDATE SET n = n + excluded.n')
-// One row for the batch, and one count per (minute, API, org, key, status) it touches.
-// Hit fields by position (model/analytics-record.ts): 0 nowMs, 1 status, 10 apiKey, 11 apiId, 12 orgId.
-const insertAll = db.transaction((hits) => {
+// Column layout (model/analytics-record.ts HitColumns): 4 numbers and 14 refs per hit; refs
+// 5 apiKey, 6 apiId, 7 orgId. Stored body: u32 header length, header JSON {count, strings,
+// lists}, then aligned Float64 numbers, Uint16 status, Uint32 refs (store/sqlite/hit-blob.ts reads it).
+const N = 4
+const R = 14
+const align = (at, to) => Math.ceil(at / to) * to
+const BITS17 = 131072
+// Several hand-offs become one row: their dictionaries merge into one, and counts are
+// gathered per (minute, status) and (API, org, key) as numbers, never as strings per hit.
+const insertAll = db.transaction((parts) => {
+  let total = 0
+  for (const part of parts) total += part.count
+  const numbers = new Float64Array(total * N)
+  const status = new Uint16Array(total)
+  const refs = new Uint32Array(total * R)
+  const strings = []
+  const stringIds = new Map()
+  const lists = []
+  const listIds = new Map()
+  const counts = new Map()
   let first = Infinity
   let last = -Infinity
-  const counts = new Map()
-  for (const hit of hits) {
-    if (hit[0] < first) first = hit[0]
-    if (hit[0] > last) last = hit[0]
-    const group = Math.floor(hit[0] / 60000) + '\\u0000' + hit[11] + '\\u0000' + hit[12] + '\\u0000' + hit[10] + '\\u0000' + hit[1]
-    const count = counts.get(group)
-    if (count === undefined) counts.set(group, [Math.floor(hit[0] / 60000), hit[11], hit[12], hit[10], hit[1], 1])
-    else count[5]++
+  let at = 0
+  for (const part of parts) {
+    const stringMap = part.strings.map((value) => {
+      let id = stringIds.get(value)
+      if (id === undefined) { id = strings.length; strings.push(value); stringIds.set(value, id) }
+      return id
+    })
+    const listMap = part.lists.map((value) => {
+      const key = JSON.stringify(value)
+      let id = listIds.get(key)
+      if (id === undefined) { id = lists.length; lists.push(value); listIds.set(key, id) }
+      return id
+    })
+    numbers.set(part.numbers.subarray(0, part.count * N), at * N)
+    status.set(part.status.subarray(0, part.count), at)
+    for (let i = 0; i < part.count; i++) {
+      const from = i * R
+      const to = (at + i) * R
+      for (let f = 0; f < 12; f++) refs[to + f] = stringMap[part.refs[from + f]]
+      refs[to + 12] = listMap[part.refs[from + 12]]
+      refs[to + 13] = listMap[part.refs[from + 13]]
+      const ms = part.numbers[i * N]
+      if (ms < first) first = ms
+      if (ms > last) last = ms
+      const outer = Math.floor(ms / 60000) * 1024 + part.status[i]
+      const inner = (refs[to + 6] * BITS17 + refs[to + 7]) * BITS17 + refs[to + 5]
+      let byWho = counts.get(outer)
+      if (byWho === undefined) { byWho = new Map(); counts.set(outer, byWho) }
+      byWho.set(inner, (byWho.get(inner) ?? 0) + 1)
+    }
+    at += part.count
   }
-  insertBatch.run(Math.floor(first), Math.ceil(last), hits.length, JSON.stringify(hits))
-  for (const count of counts.values()) addCount.run(count)
+  if (total === 0) return
+  const header = Buffer.from(JSON.stringify({ count: total, strings, lists }))
+  const numbersAt = align(4 + header.length, 8)
+  const statusAt = numbersAt + numbers.byteLength
+  const refsAt = align(statusAt + status.byteLength, 4)
+  const body = Buffer.alloc(refsAt + refs.byteLength)
+  body.writeUInt32LE(header.length, 0)
+  header.copy(body, 4)
+  Buffer.from(numbers.buffer).copy(body, numbersAt)
+  Buffer.from(status.buffer).copy(body, statusAt)
+  Buffer.from(refs.buffer).copy(body, refsAt)
+  insertBatch.run(Math.floor(first), Math.ceil(last), total, body)
+  for (const [outer, byWho] of counts) {
+    const minute = Math.floor(outer / 1024)
+    const code = outer % 1024
+    for (const [inner, n] of byWho) {
+      const key = inner % BITS17
+      const org = Math.floor(inner / BITS17) % BITS17
+      const api = Math.floor(inner / BITS17 / BITS17)
+      addCount.run(minute, strings[api], strings[org], strings[key], code, n)
+    }
+  }
 })
 // Hits arrive in small hand-offs (the event loop keeps few of them alive) and are written here
 // in large batches: one transaction per flush interval, or sooner when a batch is full or a
@@ -52,7 +112,7 @@ function writeBuffered () {
   waiting = []
   let error
   try {
-    if (parts.length > 0) insertAll(parts.length === 1 ? parts[0] : parts.flat())
+    if (parts.length > 0) insertAll(parts)
   } catch (err) {
     error = String(err)
   }
@@ -64,9 +124,9 @@ const checkpoints = setInterval(() => {
 const batches = setInterval(writeBuffered, workerData.batchIntervalMs)
 parentPort.on('message', (message) => {
   if (message.kind === 'stop') { clearInterval(checkpoints); clearInterval(batches); writeBuffered(); db.close(); parentPort.close(); return }
-  if (message.records.length > 0) {
-    buffered.push(message.records)
-    bufferedCount += message.records.length
+  if (message.hits.count > 0) {
+    buffered.push(message.hits)
+    bufferedCount += message.hits.count
   }
   waiting.push(message.seq)
   if (message.now || bufferedCount >= workerData.batchSize) writeBuffered()
@@ -110,12 +170,13 @@ export class BackgroundWriter {
    * per-minute counts; resolves once committed, at most a batch interval later, at once with
    * `now` (synchronous=NORMAL: a power cut may lose the last moments of analytics, a crash does not).
    */
-  writeAnalytics (records: readonly AnalyticsHit[], now: boolean): Promise<void> {
+  writeAnalytics (hits: HitColumns, now: boolean): Promise<void> {
     const seq = ++this.seq
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject })
       this.worker.ref() // keep the process alive until the batch is written
-      this.worker.postMessage({ kind: 'analytics', seq, records, now })
+      // the columns move to the writer: the caller never touches them again
+      this.worker.postMessage({ kind: 'analytics', seq, hits, now }, [hits.numbers.buffer as ArrayBuffer, hits.status.buffer as ArrayBuffer, hits.refs.buffer as ArrayBuffer])
     })
   }
 

@@ -1,17 +1,20 @@
 import type { Database, Statement } from 'better-sqlite3'
-import type { AnalyticsHit, AnalyticsQuery, AnalyticsRecord, AnalyticsSummary, RecordsQuery } from '../../model/analytics-record.js'
+import { hitAt, NUMBERS_PER_HIT, REFS_PER_HIT, type AnalyticsHit, type AnalyticsQuery, type AnalyticsRecord, type AnalyticsSummary, type HitColumns, type RecordsQuery } from '../../model/analytics-record.js'
+import { columnsOfBlob } from './hit-blob.js'
 import { toTykRecord } from '../../core/tyk-analytics-record.js'
 import type { AnalyticsSink } from '../ports.js'
 
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const
 const MINUTE_MS = 60_000
-/** Where apiKey, apiId and orgId sit in an AnalyticsHit (model/analytics-record.ts). */
+/** Where apiKey, apiId and orgId sit in an AnalyticsHit and among a hit's column refs (model/analytics-record.ts). */
 const HIT_FIELD = { api_key: 10, api_id: 11, org_id: 12 } as const
+const COLUMN_FIELD = { api_key: 5, api_id: 6, org_id: 7 } as const
 /** Batches read by one records query at most (each holds up to a flush of hits). */
 const MAX_BATCHES_READ = 10_000
 
 interface CountRow { bucket: number, code: number, n: number }
-interface BatchRow { format: 'hits' | 'records', body: string }
+/** 'columns': what the writer stores now; 'hits' and 'records': older batches, JSON */
+interface BatchRow { format: 'columns' | 'hits' | 'records', body: string | Buffer }
 
 /**
  * Analytics in the embedded store (written by the writer thread): the hits of each flush as one
@@ -22,7 +25,7 @@ export class SqliteAnalytics implements AnalyticsSink {
   private readonly batches: Statement<[number, number, number], BatchRow>
 
   /** @param writeInBackground stores the hits on the writer thread */
-  constructor (db: Database, private readonly writeInBackground: (hits: readonly AnalyticsHit[], now: boolean) => Promise<void>) {
+  constructor (db: Database, private readonly writeInBackground: (hits: HitColumns, now: boolean) => Promise<void>) {
     // the column is one of three fixed names, never user input
     const countsBy = (column: AnalyticsQuery['field']): Statement<[number, string, number, number], CountRow> => db.prepare(
       `SELECT CAST(minute * ${MINUTE_MS} / ? AS INTEGER) AS bucket, response_code AS code, SUM(n) AS n FROM analytics_counts
@@ -40,15 +43,23 @@ export class SqliteAnalytics implements AnalyticsSink {
    */
   records (query: RecordsQuery): AnalyticsRecord[] {
     const out: AnalyticsRecord[] = []
+    const keep = (at: number, value: string): boolean => at >= query.fromMs && at < query.toMs && value === query.value
     for (const row of this.batches.iterate(query.fromMs, query.toMs, MAX_BATCHES_READ)) {
-      const parsed = JSON.parse(row.body) as unknown[]
-      for (const item of parsed) {
-        // hits are filtered before they are expanded: most of a batch is someone else's
+      if (row.format === 'columns') {
+        const columns = columnsOfBlob(row.body as Buffer)
+        // hits are filtered on their columns before they are expanded: most of a batch is someone else's
+        const field = COLUMN_FIELD[query.field]
+        for (let i = 0; i < columns.count; i++) {
+          if (!keep(columns.numbers[i * NUMBERS_PER_HIT] ?? 0, columns.strings[columns.refs[i * REFS_PER_HIT + field] ?? 0] ?? '')) continue
+          out.push(toTykRecord(hitAt(columns, i)))
+          if (out.length >= query.limit) return out
+        }
+        continue
+      }
+      for (const item of JSON.parse(String(row.body)) as unknown[]) {
         const hit = row.format === 'hits' ? item as AnalyticsHit : undefined
         const old = item as AnalyticsRecord
-        const at = hit?.[0] ?? Date.parse(old.timestamp)
-        const value = hit === undefined ? old[query.field] : hit[HIT_FIELD[query.field]]
-        if (at < query.fromMs || at >= query.toMs || value !== query.value) continue
+        if (!keep(hit?.[0] ?? Date.parse(old.timestamp), hit === undefined ? old[query.field] : hit[HIT_FIELD[query.field]])) continue
         out.push(hit === undefined ? old : toTykRecord(hit))
         if (out.length >= query.limit) return out
       }
@@ -56,7 +67,7 @@ export class SqliteAnalytics implements AnalyticsSink {
     return out
   }
 
-  write (hits: readonly AnalyticsHit[], now: boolean): Promise<void> {
+  write (hits: HitColumns, now: boolean): Promise<void> {
     return this.writeInBackground(hits, now)
   }
 
