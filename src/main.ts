@@ -187,7 +187,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const adminPaths = new Set([`/${config.health_check_endpoint_name}`, `/${config.readiness_check_endpoint_name}`])
   const server = createServer({ keepAliveTimeout: 65_000 }, (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/'
-    if (url.startsWith('/tyk/') || url === '/tyk' || url.startsWith('/tyk?') || adminPaths.has(url.split('?', 1)[0] ?? '')) {
+    if (url.startsWith('/tyk/') || url === '/tyk' || url.startsWith('/tyk?') || isAdminPath(adminPaths, url)) {
       admin.handle(req, res)
       return
     }
@@ -236,4 +236,10 @@ function listen (server: Server, port: number, host: string): Promise<void> {
       resolve()
     })
   })
+}
+
+/** /hello, /ready and the like, with or without a query: no array made per gateway request. */
+function isAdminPath (paths: ReadonlySet<string>, url: string): boolean {
+  const queryAt = url.indexOf('?')
+  return paths.has(queryAt === -1 ? url : url.slice(0, queryAt))
 }
