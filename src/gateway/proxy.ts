@@ -29,11 +29,10 @@ interface Exchange<T> {
 function writeUpstreamHead ({ statusCode, headers, opaque: exchange }: Dispatcher.StreamFactoryData<Exchange<unknown>>): ServerResponse {
   exchange.upstreamMs = performance.now() - exchange.startedMs
   exchange.status = statusCode
-  const out = responseHeaders(headers)
+  // responseHeaders: 'raw' (forward() below) makes `headers` the flat name/value list, whatever its type says
+  const out = responseHeaders(headers as unknown as string[])
   // Tyk's default ("quotas") writes the key's quota into these on every proxied response
-  out['x-ratelimit-limit'] = exchange.quotaHeaders[0]
-  out['x-ratelimit-remaining'] = exchange.quotaHeaders[1]
-  out['x-ratelimit-reset'] = exchange.quotaHeaders[2]
+  out.push('x-ratelimit-limit', exchange.quotaHeaders[0], 'x-ratelimit-remaining', exchange.quotaHeaders[1], 'x-ratelimit-reset', exchange.quotaHeaders[2])
   exchange.res.writeHead(statusCode, out)
   return exchange.res
 }
@@ -79,6 +78,8 @@ export class UpstreamProxy {
       headers: requestHeaders(req, target.host, stripAuth, this.options.userAgent),
       body: hasBody ? req : null,
       headersTimeout: this.options.headersTimeoutMs,
+      // name/value pairs as received: no header object is built, and writeHead takes the list
+      responseHeaders: 'raw',
       opaque: exchange as Exchange<unknown>
     }, writeUpstreamHead, finishExchange)
   }
@@ -136,15 +137,29 @@ function withoutCookie (header: string, name: string): string {
   return items.map((item) => item.trim()).filter((item) => item !== '').join('; ')
 }
 
-function responseHeaders (headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
-  const named = connectionHeaders(headers.connection)
-  const out: Record<string, string | string[]> = {}
-  for (const name in headers) {
-    const value = headers[name]
-    if (value === undefined || (HOP_BY_HOP.has(name) && name !== 'host') || named?.has(name) === true) continue
-    out[name] = value
+/** Hop-by-hop names have these lengths: most headers are told apart without lower-casing them. */
+const HOP_BY_HOP_LENGTHS = new Set([...HOP_BY_HOP].map((name) => name.length))
+
+/** The upstream's header pairs minus hop-by-hop ones (a flat name, value list, as writeHead takes). */
+function responseHeaders (raw: readonly string[]): string[] {
+  const out: string[] = []
+  let named: Set<string> | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] ?? ''
+    if (HOP_BY_HOP_LENGTHS.has(name.length)) {
+      const lower = name.toLowerCase()
+      if (lower === 'connection') named = connectionHeaders(raw[i + 1])
+      if (HOP_BY_HOP.has(lower) && lower !== 'host') continue
+    }
+    out.push(name, raw[i + 1] ?? '')
   }
-  return out
+  if (named === undefined) return out
+  // headers the upstream's Connection header names are hop-by-hop too
+  const kept: string[] = []
+  for (let i = 0; i < out.length; i += 2) {
+    if (!named.has((out[i] ?? '').toLowerCase())) kept.push(out[i] ?? '', out[i + 1] ?? '')
+  }
+  return kept
 }
 
 function connectionHeaders (value: string | string[] | undefined): Set<string> | undefined {
