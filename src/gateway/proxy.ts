@@ -54,8 +54,8 @@ function finishExchange (err: Error | null, { opaque: exchange }: { opaque: Exch
 }
 
 export interface UpstreamTarget {
+  /** scheme://host[:port]: one keep-alive pool each, and the host header upstream */
   readonly origin: string
-  readonly host: string
 }
 
 /** One keep-alive pool per upstream origin; bodies stream both ways, never buffered whole. */
@@ -75,7 +75,7 @@ export class UpstreamProxy {
     streamThrough<Exchange<unknown>>(this.poolFor(target.origin), {
       method: req.method as Dispatcher.HttpMethod,
       path,
-      headers: requestHeaders(req, target.host, stripAuth, this.options.userAgent),
+      headers: requestHeaders(req, stripAuth, this.options.userAgent),
       body: hasBody ? req : null,
       headersTimeout: this.options.headersTimeoutMs,
       // name/value pairs as received: no header object is built, and writeHead takes the list
@@ -99,7 +99,11 @@ export class UpstreamProxy {
   }
 }
 
-function requestHeaders (req: IncomingMessage, host: string, stripAuth: StripAuth | undefined, userAgent: string): string[] {
+/**
+ * The client's headers for the upstream. No host header: undici writes the pool origin's own
+ * (the target's host, as Tyk sends by default) from a string it made once.
+ */
+function requestHeaders (req: IncomingMessage, stripAuth: StripAuth | undefined, userAgent: string): string[] {
   const raw = req.rawHeaders
   const out: string[] = []
   const named = connectionHeaders(req.headers.connection)
@@ -123,7 +127,7 @@ function requestHeaders (req: IncomingMessage, host: string, stripAuth: StripAut
   }
   if (req.headers.te === 'trailers') out.push('te', 'trailers')
   const peer = req.socket.remoteAddress ?? ''
-  out.push('host', host, 'x-forwarded-for', forwardedFor === '' ? peer : `${forwardedFor}, ${peer}`)
+  out.push('x-forwarded-for', forwardedFor === '' ? peer : `${forwardedFor}, ${peer}`)
   if (!hasUserAgent) out.push('user-agent', userAgent)
   return out
 }

@@ -46,6 +46,7 @@ test('a keyed API: 401 without a key, 403 for an unknown key, proxied with a goo
     const echoed = JSON.parse(ok.text) as { url: string, headers: Record<string, string> }
     assert.equal(echoed.url, '/get/this?x=1', 'listen path stripped, query kept')
     assert.equal(echoed.headers['x-forwarded-for'], '127.0.0.1')
+    assert.equal(echoed.headers.host, new URL(upstream.url).host, 'the upstream sees its own host, not the gateway\'s')
     assert.equal(ok.headers.get('x-upstream'), 'echo')
   }
   assert.equal(upstream.hits(), 3)
