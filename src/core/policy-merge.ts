@@ -110,7 +110,8 @@ function withOwnCounters (key: Session): Session {
   return rights === undefined ? { ...key } : { ...key, access_rights: rights }
 }
 
-function usesPartitions (policy: Policy): boolean {
+/** Whether the policy limits itself to some aspects (quota, rate, acl, complexity). */
+export function usesPartitions (policy: Policy): boolean {
   const p = policy.partitions
   return p.quota || p.rate_limit || p.acl || p.complexity
 }

@@ -1,6 +1,7 @@
 import { effectiveLimit, isEmptyLimit, type EffectiveLimit } from '../core/effective-limit.js'
 import { isQuotaLimited, quotaRemaining, type QuotaCounter } from '../core/quota.js'
 import { isRateLimited } from '../core/rate-limit.js'
+import { usesPartitions } from '../core/policy-merge.js'
 import type { Policy } from '../model/policy.js'
 import type { Session } from '../model/session.js'
 
@@ -33,7 +34,6 @@ export interface Source {
 export interface ApiContext {
   readonly loaded: boolean
   readonly name: string
-  readonly orgId: string
   readonly disableRateLimit: boolean
   readonly disableQuota: boolean
   readonly globalRateLimit: { readonly rate: number, readonly per: number } | undefined
@@ -167,7 +167,7 @@ export function explainSession (input: ExplainInput): KeyExplanation {
   return {
     policies,
     ...(input.mergeError === undefined ? {} : { merge_error: input.mergeError }),
-    is_inactive: explainInactive(own, effective, hasPolicies ? applied : []),
+    is_inactive: explainInactive(effective, hasPolicies ? applied : []),
     expires: {
       value: effective.expires,
       expired: effective.expires >= 1 && input.nowMs > effective.expires * 1000,
@@ -181,7 +181,7 @@ export function explainSession (input: ExplainInput): KeyExplanation {
   }
 }
 
-function explainInactive (own: Session, effective: Session, applied: ReadonlyArray<{ use: PolicyUse, policy: Policy }>): Source & { value: boolean } {
+function explainInactive (effective: Session, applied: ReadonlyArray<{ use: PolicyUse, policy: Policy }>): Source & { value: boolean } {
   if (applied.length === 0) {
     return { value: effective.is_inactive, source: 'key', rule: 'no policy applies: the key\'s own is_inactive' }
   }
@@ -193,10 +193,7 @@ function explainInactive (own: Session, effective: Session, applied: ReadonlyArr
 }
 
 function governs (policy: Policy, aspect: Aspect): boolean {
-  const parts = policy.partitions
-  if (parts.per_api === true) return true
-  const partitioned = parts.quota || parts.rate_limit || parts.acl || parts.complexity
-  return !partitioned || parts[aspect]
+  return policy.partitions.per_api === true || !usesPartitions(policy) || policy.partitions[aspect]
 }
 
 /** The limits one policy offers an API, as the merge reads them. */

@@ -86,13 +86,12 @@ export class KeyExplainer {
   private apiContext (apiId: string, session: Session, merge: (apiOrgId?: string) => Session | string): ApiContext {
     const api = this.deps.api(apiId)
     if (api === undefined) {
-      return { loaded: false, name: '', orgId: '', disableRateLimit: false, disableQuota: false, globalRateLimit: undefined, merged: session }
+      return { loaded: false, name: '', disableRateLimit: false, disableQuota: false, globalRateLimit: undefined, merged: session }
     }
     const global = api.globalRateLimit
     return {
       loaded: true,
       name: api.name,
-      orgId: api.orgId,
       disableRateLimit: api.disableRateLimit,
       disableQuota: api.disableQuota,
       globalRateLimit: global === undefined ? undefined : { rate: global.rate, per: global.per },
