@@ -1,12 +1,6 @@
 import { NUMBERS_PER_HIT, REFS_PER_HIT, type HitColumns } from '../model/analytics-record.js'
 
-/**
- * Analytics hits as columns (layout: HitColumns), filled on the request path and handed to the
- * writer thread whole. A hit costs a few typed-array stores and string lookups: no object kept
- * per request, nothing for the GC, and the hand-off transfers three buffers instead of cloning
- * hundreds of arrays.
- */
-/** One hit's values, in the order HitBatch.add takes them. */
+/** One hit's values, as HitBatch.add takes them. */
 export interface HitValues {
   readonly nowMs: number
   readonly status: number
@@ -29,6 +23,13 @@ export interface HitValues {
   readonly apiTags: readonly string[]
 }
 
+/**
+ * Analytics hits as columns (layout: HitColumns), filled on the request path and handed to the
+ * writer thread whole. A hit costs a few typed-array stores and string lookups: no object kept
+ * per request, nothing for the GC, and the hand-off transfers three buffers instead of cloning
+ * hundreds of arrays. The stores in add() are written out one by one on purpose: a loop over
+ * the values would need an array per request.
+ */
 export class HitBatch {
   private readonly numbers: Float64Array
   private readonly status: Uint16Array

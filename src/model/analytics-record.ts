@@ -104,6 +104,8 @@ export interface AnalyticsQuery {
  */
 export const NUMBERS_PER_HIT = 4
 export const REFS_PER_HIT = 14
+/** Where the fields that counts and record queries filter on sit among a hit's refs. */
+export const HIT_REF = { api_key: 5, api_id: 6, org_id: 7 } as const
 
 export interface HitColumns {
   readonly count: number

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
-import type { HitColumns } from '../../model/analytics-record.js'
+import { HIT_REF, NUMBERS_PER_HIT, REFS_PER_HIT, type HitColumns } from '../../model/analytics-record.js'
 
 /**
  * A worker thread with its own connection to the database, for the writes that must never stall
@@ -20,11 +20,12 @@ db.pragma('synchronous = NORMAL')
 const insertBatch = db.prepare("INSERT INTO analytics_batches (first_ms, last_ms, count, format, body) VALUES (?, ?, ?, 'columns', ?)")
 const addCount = db.prepare('INSERT INTO analytics_counts (minute, api_id, org_id, api_key, response_code, n) VALUES (?, ?, ?, ?, ?, ?) ' +
   'ON CONFLICT (minute, api_id, org_id, api_key, response_code) DO UPDATE SET n = n + excluded.n')
-// Column layout (model/analytics-record.ts HitColumns): 4 numbers and 14 refs per hit; refs
-// 5 apiKey, 6 apiId, 7 orgId. Stored body: u32 header length, header JSON {count, strings,
-// lists}, then aligned Float64 numbers, Uint16 status, Uint32 refs (store/sqlite/hit-blob.ts reads it).
-const N = 4
-const R = 14
+// Column layout (model/analytics-record.ts HitColumns), sizes and positions from workerData.
+// Stored body: u32 header length, header JSON {count, strings, lists}, then aligned Float64
+// numbers, Uint16 status, Uint32 refs (store/sqlite/hit-blob.ts reads it).
+const N = workerData.numbersPerHit
+const R = workerData.refsPerHit
+const { api_key: KEY_REF, api_id: API_REF, org_id: ORG_REF } = workerData.hitRef
 const align = (at, to) => Math.ceil(at / to) * to
 const BITS17 = 131072
 // Several hand-offs become one row: their dictionaries merge into one, and counts are
@@ -60,14 +61,15 @@ const insertAll = db.transaction((parts) => {
     for (let i = 0; i < part.count; i++) {
       const from = i * R
       const to = (at + i) * R
-      for (let f = 0; f < 12; f++) refs[to + f] = stringMap[part.refs[from + f]]
-      refs[to + 12] = listMap[part.refs[from + 12]]
-      refs[to + 13] = listMap[part.refs[from + 13]]
+      // the last two refs point into lists (tags), the others into strings
+      for (let f = 0; f < R - 2; f++) refs[to + f] = stringMap[part.refs[from + f]]
+      refs[to + R - 2] = listMap[part.refs[from + R - 2]]
+      refs[to + R - 1] = listMap[part.refs[from + R - 1]]
       const ms = part.numbers[i * N]
       if (ms < first) first = ms
       if (ms > last) last = ms
       const outer = Math.floor(ms / 60000) * 1024 + part.status[i]
-      const inner = (refs[to + 6] * BITS17 + refs[to + 7]) * BITS17 + refs[to + 5]
+      const inner = (refs[to + API_REF] * BITS17 + refs[to + ORG_REF]) * BITS17 + refs[to + KEY_REF]
       let byWho = counts.get(outer)
       if (byWho === undefined) { byWho = new Map(); counts.set(outer, byWho) }
       byWho.set(inner, (byWho.get(inner) ?? 0) + 1)
@@ -151,7 +153,16 @@ export class BackgroundWriter {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3')
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file, driver, checkpointIntervalMs, batchIntervalMs: ANALYTICS_BATCH_INTERVAL_MS, batchSize: ANALYTICS_BATCH_SIZE },
+      workerData: {
+        file,
+        driver,
+        checkpointIntervalMs,
+        batchIntervalMs: ANALYTICS_BATCH_INTERVAL_MS,
+        batchSize: ANALYTICS_BATCH_SIZE,
+        numbersPerHit: NUMBERS_PER_HIT,
+        refsPerHit: REFS_PER_HIT,
+        hitRef: HIT_REF
+      },
       // its garbage is batches of small arrays: a small young generation keeps its memory down
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB }
     })

@@ -1,14 +1,13 @@
 import type { Database, Statement } from 'better-sqlite3'
-import { hitAt, NUMBERS_PER_HIT, REFS_PER_HIT, type AnalyticsHit, type AnalyticsQuery, type AnalyticsRecord, type AnalyticsSummary, type HitColumns, type RecordsQuery } from '../../model/analytics-record.js'
+import { HIT_REF, hitAt, NUMBERS_PER_HIT, REFS_PER_HIT, type AnalyticsHit, type AnalyticsQuery, type AnalyticsRecord, type AnalyticsSummary, type HitColumns, type RecordsQuery } from '../../model/analytics-record.js'
 import { columnsOfBlob } from './hit-blob.js'
 import { toTykRecord } from '../../core/tyk-analytics-record.js'
 import type { AnalyticsSink } from '../ports.js'
 
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const
 const MINUTE_MS = 60_000
-/** Where apiKey, apiId and orgId sit in an AnalyticsHit and among a hit's column refs (model/analytics-record.ts). */
+/** Where apiKey, apiId and orgId sit in an AnalyticsHit (model/analytics-record.ts). */
 const HIT_FIELD = { api_key: 10, api_id: 11, org_id: 12 } as const
-const COLUMN_FIELD = { api_key: 5, api_id: 6, org_id: 7 } as const
 /** Batches read by one records query at most (each holds up to a flush of hits). */
 const MAX_BATCHES_READ = 10_000
 
@@ -48,7 +47,7 @@ export class SqliteAnalytics implements AnalyticsSink {
       if (row.format === 'columns') {
         const columns = columnsOfBlob(row.body as Buffer)
         // hits are filtered on their columns before they are expanded: most of a batch is someone else's
-        const field = COLUMN_FIELD[query.field]
+        const field = HIT_REF[query.field]
         for (let i = 0; i < columns.count; i++) {
           if (!keep(columns.numbers[i * NUMBERS_PER_HIT] ?? 0, columns.strings[columns.refs[i * REFS_PER_HIT + field] ?? 0] ?? '')) continue
           out.push(toTykRecord(hitAt(columns, i)))
