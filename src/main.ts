@@ -120,7 +120,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   })
   const policyPreview = new PolicyPreview({ engine, store, walk: (indexes) => keySearch.walk(indexes), orgDefaults: () => orgDefaults.all() })
   const resolver = new SessionResolver({ store, naming, bus, applyPolicies })
-  const proxy = new UpstreamProxy({ headersTimeoutMs: 30_000, connectionsPerOrigin: 128, userAgent: `Gatehouse/${VERSION}` })
+  const proxy = new UpstreamProxy({ headersTimeoutMs: proxyTimeoutMs(config.proxy_default_timeout), connectionsPerOrigin: 128, userAgent: `Gatehouse/${VERSION}` })
   const gateway = new Gateway(new ApiRouter([]), {
     resolver,
     proxy,
@@ -226,6 +226,11 @@ function assertSafeSecret (secret: string, dev: boolean): void {
   if (dev) return
   if (secret === '') throw new GatehouseStartError('secret is empty: anyone could use the management API. Set "secret" in tyk.conf or TYK_GW_SECRET (or start with --dev)')
   if (secret === SAMPLE_SECRET) throw new GatehouseStartError('secret is Tyk\'s published sample secret: anyone could use the management API. Set your own "secret" in tyk.conf or TYK_GW_SECRET (or start with --dev)')
+}
+
+/** Tyk's proxy_default_timeout: seconds, with 0 (unset) meaning 30. */
+function proxyTimeoutMs (seconds: number): number {
+  return (seconds > 0 ? seconds : 30) * 1000
 }
 
 function listen (server: Server, port: number, host: string): Promise<void> {

@@ -13,7 +13,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-type EnvKind = 'string' | 'integer' | 'boolean' | 'list'
+type EnvKind = 'string' | 'integer' | 'number' | 'boolean' | 'list'
 
 // Tyk runs envconfig with prefix TYK_GW over its Go struct: the names are the Go field names
 // upper-cased, nested with '_' (config/config.go). STORAGE_PATH and STORAGE_KEYPREFIX are ours.
@@ -29,6 +29,7 @@ const ENV_OVERRIDES: Readonly<Record<string, { readonly path: string, readonly k
   TYK_GW_ENFORCEORGQUOTAS: { path: 'enforce_org_quotas', kind: 'boolean' },
   TYK_GW_ENABLEANALYTICS: { path: 'enable_analytics', kind: 'boolean' },
   TYK_GW_MINTOKENLENGTH: { path: 'min_token_length', kind: 'integer' },
+  TYK_GW_PROXYDEFAULTTIMEOUT: { path: 'proxy_default_timeout', kind: 'number' },
   TYK_GW_HEALTHCHECKENDPOINTNAME: { path: 'health_check_endpoint_name', kind: 'string' },
   TYK_GW_READINESSCHECKENDPOINTNAME: { path: 'readiness_check_endpoint_name', kind: 'string' },
   TYK_GW_CONTROLAPIPORT: { path: 'control_api_port', kind: 'integer' },
@@ -133,6 +134,11 @@ function parseEnv (name: string, text: string, kind: EnvKind): unknown {
       if (/^[+-]?\d+$/.test(text) && Number.isSafeInteger(value)) return value
       throw new ConfigError(`${name} must be a decimal integer (got ${JSON.stringify(text)})`)
     }
+    case 'number': {
+      const value = Number(text)
+      if (text.trim() !== '' && Number.isFinite(value)) return value
+      throw new ConfigError(`${name} must be a decimal number (got ${JSON.stringify(text)})`)
+    }
     case 'boolean': {
       if (TRUE_WORDS.includes(text)) return true
       if (FALSE_WORDS.includes(text)) return false
@@ -159,6 +165,10 @@ function expectation (schema: TSchema): string {
       const { minimum, maximum } = schema as { minimum?: number, maximum?: number }
       if (minimum !== undefined && maximum !== undefined) return `an integer between ${minimum} and ${maximum}`
       return minimum === undefined ? 'an integer' : `an integer >= ${minimum}`
+    }
+    case 'number': {
+      const { minimum } = schema as { minimum?: number }
+      return minimum === undefined ? 'a number' : `a number >= ${minimum}`
     }
     case 'boolean': return 'a boolean (true or false)'
     case 'string': return 'a string'

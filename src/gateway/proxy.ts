@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher, Pool as UndiciPool } from 'undici'
-import { Pool, streamThrough } from './undici-pool.js'
+import { dispatchTo, Pool, type UpstreamHandler } from './undici-pool.js'
 import { errors } from '../model/errors.js'
 import { writeGatewayError } from './error-writer.js'
 import type { StripAuth } from './compiled-api.js'
@@ -14,43 +14,99 @@ const CLIENT_CLOSED = 499
 /** X-RateLimit-Limit, -Remaining, -Reset (Tyk's default "quotas" mode). */
 export type QuotaHeaderValues = readonly [string, string, string]
 
-/** One proxied exchange, carried through undici as its `opaque`. */
-interface Exchange<T> {
-  readonly res: ServerResponse
-  readonly quotaHeaders: QuotaHeaderValues
-  readonly startedMs: number
-  upstreamMs: number
-  status: number
-  readonly context: T
-  readonly onDone: (context: T, status: number, upstreamMs: number) => void
+export type ExchangeDone<T> = (context: T, status: number, upstreamMs: number) => void
+
+/** Why an upstream request is cut short: its client went away. */
+class ClientGoneError extends Error {
+  readonly code = 'GATEHOUSE_CLIENT_GONE'
+}
+const CLIENT_GONE = new ClientGoneError('the client closed the connection')
+
+/** The exchange a response belongs to, so one module-level 'close' listener serves them all. */
+const EXCHANGE = Symbol('gatehouse.exchange')
+interface ProxiedResponse extends ServerResponse {
+  [EXCHANGE]?: ProxyExchange<unknown>
 }
 
-/** undici's stream factory: the upstream's head becomes ours, its body is piped into `res`. */
-function writeUpstreamHead ({ statusCode, headers, opaque: exchange }: Dispatcher.StreamFactoryData<Exchange<unknown>>): ServerResponse {
-  exchange.upstreamMs = performance.now() - exchange.startedMs
-  exchange.status = statusCode
-  // responseHeaders: 'raw' (forward() below) makes `headers` the flat name/value list, whatever its type says
-  const out = responseHeaders(headers as unknown as string[])
-  // Tyk's default ("quotas") writes the key's quota into these on every proxied response
-  out.push('x-ratelimit-limit', exchange.quotaHeaders[0], 'x-ratelimit-remaining', exchange.quotaHeaders[1], 'x-ratelimit-reset', exchange.quotaHeaders[2])
-  exchange.res.writeHead(statusCode, out)
-  return exchange.res
+function onResponseClose (this: ProxiedResponse): void {
+  this[EXCHANGE]?.clientClosed()
 }
 
-function finishExchange (err: Error | null, { opaque: exchange }: { opaque: Exchange<unknown> }): void {
-  if (err !== null) {
-    if (exchange.status === 0) exchange.upstreamMs = performance.now() - exchange.startedMs
-    if (exchange.res.headersSent || exchange.res.destroyed) {
+/**
+ * One proxied request, as undici's handler: the upstream's head becomes ours, its body is
+ * written to `res` with backpressure (the upstream pauses while the client is slow), and
+ * `onDone` runs exactly once, with the status the client got (499 when it left first).
+ */
+class ProxyExchange<T> implements UpstreamHandler {
+  private abortUpstream: ((reason?: Error) => void) | undefined = undefined
+  private resumeUpstream: (() => void) | undefined = undefined
+  private upstreamMs = 0
+  private status = 0
+  private over = false
+
+  constructor (
+    private readonly res: ProxiedResponse,
+    private readonly quotaHeaders: QuotaHeaderValues,
+    private readonly startedMs: number,
+    private readonly context: T,
+    private readonly onDone: ExchangeDone<T>
+  ) {}
+
+  onConnect (abort: (reason?: Error) => void): void {
+    if (this.res.destroyed) abort(CLIENT_GONE)
+    else this.abortUpstream = abort
+  }
+
+  onHeaders (statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true // 1xx: informational, not relayed
+    this.upstreamMs = performance.now() - this.startedMs
+    this.status = statusCode
+    this.resumeUpstream = resume
+    const out = responseHeaders(rawHeaders)
+    // Tyk's default ("quotas") writes the key's quota into these on every proxied response
+    out.push('x-ratelimit-limit', this.quotaHeaders[0], 'x-ratelimit-remaining', this.quotaHeaders[1], 'x-ratelimit-reset', this.quotaHeaders[2])
+    this.res.writeHead(statusCode, out)
+    return true
+  }
+
+  onData (chunk: Buffer): boolean {
+    if (this.res.write(chunk)) return true
+    // the client reads slower than the upstream sends: undici pauses until the client drains
+    if (this.resumeUpstream !== undefined && !this.res.destroyed) this.res.once('drain', this.resumeUpstream)
+    return false
+  }
+
+  onComplete (): void {
+    this.res.end()
+    this.finish()
+  }
+
+  onError (err: Error): void {
+    if (this.over) return
+    if (this.status === 0) this.upstreamMs = performance.now() - this.startedMs
+    const res = this.res
+    if (res.headersSent || res.destroyed) {
       // the client left, or the upstream broke off mid-body: nothing more can be said
-      if (!exchange.res.destroyed) exchange.res.destroy()
-      if (exchange.status === 0) exchange.status = CLIENT_CLOSED
+      if (!res.destroyed) res.destroy()
+      if (this.status === 0) this.status = CLIENT_CLOSED
     } else {
       const code = errorCodeOf(err)
-      writeGatewayError(exchange.res, code)
-      exchange.status = errors[code].status
+      writeGatewayError(res, code)
+      this.status = errors[code].status
     }
+    this.finish()
   }
-  exchange.onDone(exchange.context, exchange.status, exchange.upstreamMs)
+
+  /** The client's connection closed: an unfinished upstream request is abandoned. */
+  clientClosed (): void {
+    if (!this.over) this.abortUpstream?.(CLIENT_GONE)
+  }
+
+  private finish (): void {
+    if (this.over) return
+    this.over = true
+    this.onDone(this.context, this.status, this.upstreamMs)
+  }
 }
 
 export interface UpstreamTarget {
@@ -67,21 +123,21 @@ export class UpstreamProxy {
   /**
    * Streams the request to the upstream and its answer back. `onDone` runs once the exchange
    * is over, with the status the client got (499 when it left) and the upstream's latency.
-   * Module-level handlers plus one state object per request: no closures on this path.
+   * One handler object per request and module-level listeners: no closures on this path.
    */
-  forward<T> (req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, path: string, stripAuth: StripAuth | undefined, quotaHeaders: QuotaHeaderValues, context: T, onDone: (context: T, status: number, upstreamMs: number) => void): void {
-    const exchange: Exchange<T> = { res, quotaHeaders, startedMs: performance.now(), upstreamMs: 0, status: 0, context, onDone }
+  forward<T> (req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, path: string, stripAuth: StripAuth | undefined, quotaHeaders: QuotaHeaderValues, context: T, onDone: ExchangeDone<T>): void {
+    const exchange = new ProxyExchange(res, quotaHeaders, performance.now(), context, onDone)
+    const proxied = res as ProxiedResponse
+    proxied[EXCHANGE] = exchange as ProxyExchange<unknown>
+    proxied.on('close', onResponseClose)
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined
-    streamThrough<Exchange<unknown>>(this.poolFor(target.origin), {
+    dispatchTo(this.poolFor(target.origin), {
       method: req.method as Dispatcher.HttpMethod,
       path,
       headers: requestHeaders(req, stripAuth, this.options.userAgent),
       body: hasBody ? req : null,
-      headersTimeout: this.options.headersTimeoutMs,
-      // name/value pairs as received: no header object is built, and writeHead takes the list
-      responseHeaders: 'raw',
-      opaque: exchange as Exchange<unknown>
-    }, writeUpstreamHead, finishExchange)
+      headersTimeout: this.options.headersTimeoutMs
+    }, exchange)
   }
 
   async close (): Promise<void> {
@@ -144,18 +200,22 @@ function withoutCookie (header: string, name: string): string {
 /** Hop-by-hop names have these lengths: most headers are told apart without lower-casing them. */
 const HOP_BY_HOP_LENGTHS = new Set([...HOP_BY_HOP].map((name) => name.length))
 
-/** The upstream's header pairs minus hop-by-hop ones (a flat name, value list, as writeHead takes). */
-function responseHeaders (raw: readonly string[]): string[] {
+/**
+ * The upstream's header pairs, as received, minus hop-by-hop ones: a flat name, value list, as
+ * writeHead takes it. Bytes become latin1 strings, which Node writes back byte for byte.
+ */
+function responseHeaders (raw: readonly Buffer[]): string[] {
   const out: string[] = []
   let named: Set<string> | undefined
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] ?? ''
+    const name = raw[i]?.toString('latin1') ?? ''
+    const value = raw[i + 1]?.toString('latin1') ?? ''
     if (HOP_BY_HOP_LENGTHS.has(name.length)) {
       const lower = name.toLowerCase()
-      if (lower === 'connection') named = connectionHeaders(raw[i + 1])
+      if (lower === 'connection') named = connectionHeaders(value)
       if (HOP_BY_HOP.has(lower) && lower !== 'host') continue
     }
-    out.push(name, raw[i + 1] ?? '')
+    out.push(name, value)
   }
   if (named === undefined) return out
   // headers the upstream's Connection header names are hop-by-hop too

@@ -60,6 +60,8 @@ export const ConfigSchema = Type.Object({
   // Gatehouse records analytics unless told not to (Tyk's zero value is false).
   enable_analytics: bool(true),
   min_token_length: count(),
+  // Seconds to wait for an upstream's response head before Tyk's 504; 0 means Tyk's 30.
+  proxy_default_timeout: Type.Number({ minimum: 0, default: 0 }),
   health_check_endpoint_name: str('hello'),
   readiness_check_endpoint_name: str('ready'),
   // 0 serves the management API on listen_port, as in Tyk.

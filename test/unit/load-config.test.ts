@@ -98,7 +98,8 @@ const OVERRIDES: Array<{ name: string, value: string, path: string, want: unknow
   { name: 'TYK_GW_STORAGE_PORT', value: '6380', path: 'storage.port', want: 6380 },
   { name: 'TYK_GW_STORAGE_ADDRS', value: 'a:1,b:2', path: 'storage.addrs', want: ['a:1', 'b:2'] },
   { name: 'TYK_GW_ENABLEHASHEDKEYSLISTING', value: 'TRUE', path: 'enable_hashed_keys_listing', want: true },
-  { name: 'TYK_GW_CONTROLAPIPORT', value: '8081', path: 'control_api_port', want: 8081 }
+  { name: 'TYK_GW_CONTROLAPIPORT', value: '8081', path: 'control_api_port', want: 8081 },
+  { name: 'TYK_GW_PROXYDEFAULTTIMEOUT', value: '2.5', path: 'proxy_default_timeout', want: 2.5 }
 ]
 
 for (const c of OVERRIDES) {
@@ -132,6 +133,8 @@ const REJECTED: Array<{ name: string, file: unknown, env?: NodeJS.ProcessEnv, wa
   { name: 'TYK_GW_LISTENPORT=70000', file: {}, env: { TYK_GW_LISTENPORT: '70000' }, want: /^TYK_GW_LISTENPORT: listen_port must be an integer between 1 and 65535 \(got 70000\)$/ },
   { name: 'TYK_GW_HASHKEYS=maybe', file: {}, env: { TYK_GW_HASHKEYS: 'maybe' }, want: /^TYK_GW_HASHKEYS must be one of 1, t, .* \(got "maybe"\)$/ },
   { name: 'TYK_GW_HASHKEYS=yes', file: {}, env: { TYK_GW_HASHKEYS: 'yes' }, want: /^TYK_GW_HASHKEYS must be one of/ },
+  { name: 'TYK_GW_PROXYDEFAULTTIMEOUT=soon', file: {}, env: { TYK_GW_PROXYDEFAULTTIMEOUT: 'soon' }, want: /^TYK_GW_PROXYDEFAULTTIMEOUT must be a decimal number \(got "soon"\)$/ },
+  { name: 'proxy_default_timeout -1', file: { proxy_default_timeout: -1 }, want: /^tyk\.conf: proxy_default_timeout must be a number >= 0 \(got -1\)$/ },
   { name: 'TYK_GW_STORAGE_TYPE=mongo', file: {}, env: { TYK_GW_STORAGE_TYPE: 'mongo' }, want: /^TYK_GW_STORAGE_TYPE: storage\.type must be one of embedded, redis \(got "mongo"\)$/ }
 ]
 
