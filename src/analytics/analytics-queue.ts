@@ -29,7 +29,7 @@ export class AnalyticsQueue {
   dropped = 0
 
   constructor (private readonly options: AnalyticsQueueOptions) {
-    this.batchSize = Math.min(options.batchSize ?? 256, 4096)
+    this.batchSize = Math.min(options.batchSize ?? 1024, 4096)
     this.maxPending = options.maxPending ?? 100_000
     this.batch = new HitBatch(this.batchSize)
     this.timer = setInterval(() => { this.handOff(false) }, options.flushIntervalMs ?? 100)

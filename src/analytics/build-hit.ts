@@ -1,57 +1,85 @@
 import type { IncomingMessage } from 'node:http'
 import type { HitValues } from './hit-batch.js'
 import type { Session } from '../model/session.js'
+import type { CompiledApi } from '../gateway/compiled-api.js'
+import type { ResolvedKey } from '../sessions/session-resolver.js'
 
-export interface HitInput {
+/** What a request leaves behind for its analytics record: the gateway's request context. */
+export interface HitSource {
   readonly req: IncomingMessage
+  /** read at arrival: the socket may be gone when the record is written */
   readonly clientIp: string
   /** the request path, listen path included */
   readonly path: string
-  readonly listenPath: string
-  readonly stripListenPath: boolean
-  readonly apiId: string
-  readonly orgId: string
-  readonly apiName: string
-  readonly apiTags: readonly string[]
+  readonly api: Pick<CompiledApi, 'listenPath' | 'stripListenPath' | 'apiId' | 'orgId' | 'name' | 'tags'>
   /** the version the request named, '' when none */
   readonly requestedVersion: string
-  readonly keyId: string
-  readonly session: Session | undefined
-  readonly status: number
-  readonly totalMs: number
-  readonly upstreamMs: number
+  readonly key: ResolvedKey | undefined
   readonly nowMs: number
 }
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] }
 
 const NO_TAGS: readonly string[] = Object.freeze([])
 /** A key's own analytics tags, made once per merged session (sessions are frozen and cached). */
 const keyTagsCache = new WeakMap<Session, readonly string[]>()
 
-/** One analytics hit (spec gateway 7.2): only what the writer thread cannot know. */
-export function buildHit (input: HitInput): HitValues {
-  const { req, session } = input
-  const stripped = input.stripListenPath && input.path.startsWith(input.listenPath) ? input.path.slice(input.listenPath.length) : input.path
-  const length = req.headers['content-length']
-  return {
-    nowMs: input.nowMs,
-    status: input.status,
-    totalMs: input.totalMs,
-    upstreamMs: input.upstreamMs,
-    method: req.method ?? '',
-    rawPath: stripped.startsWith('/') ? stripped : '/' + stripped,
-    host: req.headers.host ?? '',
-    userAgent: req.headers['user-agent'] ?? '',
-    contentLength: length === undefined ? -1 : Number(length),
-    clientIp: input.clientIp,
-    apiKey: input.keyId,
-    apiId: input.apiId,
-    orgId: input.orgId,
-    apiName: input.apiName,
-    apiVersion: input.requestedVersion === '' ? 'Non Versioned' : input.requestedVersion,
-    alias: session?.alias ?? '',
-    oauthId: session?.oauth_client_id ?? '',
-    keyTags: session === undefined ? NO_TAGS : keyTagsOf(session),
-    apiTags: input.apiTags
+/**
+ * Fills one analytics hit (spec gateway 7.2) with only what the writer thread cannot know.
+ * One HitBuilder per gateway, its hit overwritten per request: the queue copies the values into
+ * its columns at once, so no object is made per request.
+ */
+export class HitBuilder {
+  private readonly hit: Writable<HitValues> = {
+    nowMs: 0,
+    status: 0,
+    totalMs: 0,
+    upstreamMs: 0,
+    method: '',
+    rawPath: '',
+    host: '',
+    userAgent: '',
+    contentLength: -1,
+    clientIp: '',
+    apiKey: '',
+    apiId: '',
+    orgId: '',
+    apiName: '',
+    apiVersion: '',
+    alias: '',
+    oauthId: '',
+    keyTags: NO_TAGS,
+    apiTags: NO_TAGS
+  }
+
+  /** The hit of `source`; valid until the next call. */
+  build (source: HitSource, status: number, totalMs: number, upstreamMs: number): HitValues {
+    const { req, api, path } = source
+    const session = source.key?.session
+    const headers = req.headers
+    const length = headers['content-length']
+    const stripped = api.stripListenPath && path.startsWith(api.listenPath) ? path.slice(api.listenPath.length) : path
+    const hit = this.hit
+    hit.nowMs = source.nowMs
+    hit.status = status
+    hit.totalMs = totalMs
+    hit.upstreamMs = upstreamMs
+    hit.method = req.method ?? ''
+    hit.rawPath = stripped.startsWith('/') ? stripped : '/' + stripped
+    hit.host = headers.host ?? ''
+    hit.userAgent = headers['user-agent'] ?? ''
+    hit.contentLength = length === undefined ? -1 : Number(length)
+    hit.clientIp = source.clientIp
+    hit.apiKey = source.key?.id ?? ''
+    hit.apiId = api.apiId
+    hit.orgId = api.orgId
+    hit.apiName = api.name
+    hit.apiVersion = source.requestedVersion === '' ? 'Non Versioned' : source.requestedVersion
+    hit.alias = session?.alias ?? ''
+    hit.oauthId = session?.oauth_client_id ?? ''
+    hit.keyTags = session === undefined ? NO_TAGS : keyTagsOf(session)
+    hit.apiTags = api.tags
+    return hit
   }
 }
 

@@ -23,6 +23,9 @@ export interface HitValues {
   readonly apiTags: readonly string[]
 }
 
+/** refs 0..11 are strings, 12 and 13 tag lists */
+const STRING_FIELDS = REFS_PER_HIT - 2
+
 /**
  * Analytics hits as columns (layout: HitColumns), filled on the request path and handed to the
  * writer thread whole. A hit costs a few typed-array stores and string lookups: no object kept
@@ -39,6 +42,9 @@ export class HitBatch {
   private readonly lists: Array<readonly string[]> = []
   /** tag lists are frozen and cached per session and API: the same array object comes again */
   private readonly listIds = new Map<readonly string[], number>()
+  /** per string field, the last value and its id: most hits repeat their neighbour's method, API, key... */
+  private readonly lastValues: string[] = new Array<string>(STRING_FIELDS).fill('')
+  private readonly lastIds = new Int32Array(STRING_FIELDS).fill(-1)
   count = 0
 
   /** `capacity` hits at most: 14 refs each stay below 65,536 distinct values */
@@ -63,18 +69,18 @@ export class HitBatch {
     this.status[i] = hit.status
     const r = i * REFS_PER_HIT
     const refs = this.refs
-    refs[r] = this.stringId(hit.method)
-    refs[r + 1] = this.stringId(hit.rawPath)
-    refs[r + 2] = this.stringId(hit.host)
-    refs[r + 3] = this.stringId(hit.userAgent)
-    refs[r + 4] = this.stringId(hit.clientIp)
-    refs[r + 5] = this.stringId(hit.apiKey)
-    refs[r + 6] = this.stringId(hit.apiId)
-    refs[r + 7] = this.stringId(hit.orgId)
-    refs[r + 8] = this.stringId(hit.apiName)
-    refs[r + 9] = this.stringId(hit.apiVersion)
-    refs[r + 10] = this.stringId(hit.alias)
-    refs[r + 11] = this.stringId(hit.oauthId)
+    refs[r] = this.ref(0, hit.method)
+    refs[r + 1] = this.ref(1, hit.rawPath)
+    refs[r + 2] = this.ref(2, hit.host)
+    refs[r + 3] = this.ref(3, hit.userAgent)
+    refs[r + 4] = this.ref(4, hit.clientIp)
+    refs[r + 5] = this.ref(5, hit.apiKey)
+    refs[r + 6] = this.ref(6, hit.apiId)
+    refs[r + 7] = this.ref(7, hit.orgId)
+    refs[r + 8] = this.ref(8, hit.apiName)
+    refs[r + 9] = this.ref(9, hit.apiVersion)
+    refs[r + 10] = this.ref(10, hit.alias)
+    refs[r + 11] = this.ref(11, hit.oauthId)
     refs[r + 12] = this.listId(hit.keyTags)
     refs[r + 13] = this.listId(hit.apiTags)
   }
@@ -82,6 +88,17 @@ export class HitBatch {
   /** The columns to hand off (their buffers may be transferred: the batch is done with). */
   columns (): HitColumns {
     return { count: this.count, numbers: this.numbers, status: this.status, refs: this.refs, strings: this.strings, lists: this.lists }
+  }
+
+  private ref (field: number, value: string): number {
+    if (value === this.lastValues[field]) {
+      const id = this.lastIds[field] ?? -1
+      if (id !== -1) return id
+    }
+    const id = this.stringId(value)
+    this.lastValues[field] = value
+    this.lastIds[field] = id
+    return id
   }
 
   private stringId (value: string): number {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AnalyticsQueue } from '../analytics/analytics-queue.js'
-import { buildHit } from '../analytics/build-hit.js'
+import { HitBuilder } from '../analytics/build-hit.js'
 import { errors, type ErrorCode } from '../model/errors.js'
 import { checkAccessRights } from '../core/access.js'
 import { checkAllowedUrls } from '../core/allowed-urls.js'
@@ -65,6 +65,7 @@ const NO_SESSION_HEADERS: QuotaHeaders = Object.freeze(['0', '0', '0'] as const)
 export class Gateway {
   private router: ApiRouter
   private readonly minTokenLength: number
+  private readonly hits = new HitBuilder()
 
   constructor (router: ApiRouter, private readonly deps: GatewayDeps) {
     this.router = router
@@ -222,24 +223,7 @@ export class Gateway {
   private record (ctx: RequestContext, status: number, upstreamMs: number): void {
     const analytics = this.deps.analytics
     if (analytics === undefined || ctx.api.doNotTrack) return
-    analytics.record(buildHit({
-      req: ctx.req,
-      clientIp: ctx.clientIp,
-      path: ctx.path,
-      listenPath: ctx.api.listenPath,
-      stripListenPath: ctx.api.stripListenPath,
-      apiId: ctx.api.apiId,
-      orgId: ctx.api.orgId,
-      apiName: ctx.api.name,
-      apiTags: ctx.api.tags,
-      requestedVersion: ctx.requestedVersion,
-      keyId: ctx.key?.id ?? '',
-      session: ctx.key?.session,
-      status,
-      totalMs: performance.now() - ctx.startedMs,
-      upstreamMs,
-      nowMs: ctx.nowMs
-    }))
+    analytics.record(this.hits.build(ctx, status, performance.now() - ctx.startedMs, upstreamMs))
   }
 }
 
