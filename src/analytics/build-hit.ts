@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { HitValues } from './hit-batch.js'
 import type { Session } from '../model/session.js'
-import type { CompiledApi } from '../gateway/compiled-api.js'
 import type { ResolvedKey } from '../sessions/session-resolver.js'
 
 /** What a request leaves behind for its analytics record: the gateway's request context. */
@@ -11,7 +10,14 @@ export interface HitSource {
   readonly clientIp: string
   /** the request path, listen path included */
   readonly path: string
-  readonly api: Pick<CompiledApi, 'listenPath' | 'stripListenPath' | 'apiId' | 'orgId' | 'name' | 'tags'>
+  readonly api: {
+    readonly listenPath: string
+    readonly stripListenPath: boolean
+    readonly apiId: string
+    readonly orgId: string
+    readonly name: string
+    readonly tags: readonly string[]
+  }
   /** the version the request named, '' when none */
   readonly requestedVersion: string
   readonly key: ResolvedKey | undefined
