@@ -121,6 +121,8 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const policyPreview = new PolicyPreview({ engine, store, walk: (indexes) => keySearch.walk(indexes), orgDefaults: () => orgDefaults.all() })
   const resolver = new SessionResolver({ store, naming, bus, applyPolicies })
   const proxy = new UpstreamProxy({ headersTimeoutMs: proxyTimeoutMs(config.proxy_default_timeout), connectionsPerOrigin: 128, userAgent: `Gatehouse/${VERSION}` })
+  // one cache of org sessions serves org limits and org data age alike
+  const orgSessions = config.enforce_org_quotas || config.enforce_org_data_age ? new OrgSessions(store, bus) : undefined
   const gateway = new Gateway(new ApiRouter([]), {
     resolver,
     proxy,
@@ -128,7 +130,8 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     minTokenLength: config.min_token_length,
     counters,
     analytics,
-    orgSessions: config.enforce_org_quotas ? new OrgSessions(store, bus) : undefined,
+    orgSessions: config.enforce_org_quotas ? orgSessions : undefined,
+    orgDataAge: config.enforce_org_data_age ? orgSessions : undefined,
     allowMasterKeys: config.allow_master_keys
   })
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { HitValues } from './hit-batch.js'
+import { KEPT_FOR_GOOD_MS } from '../model/analytics-record.js'
 import type { Session } from '../model/session.js'
 import type { ResolvedKey } from '../sessions/session-resolver.js'
 
@@ -55,11 +56,15 @@ export class HitBuilder {
     alias: '',
     oauthId: '',
     keyTags: NO_TAGS,
-    apiTags: NO_TAGS
+    apiTags: NO_TAGS,
+    expireAtMs: 0
   }
 
-  /** The hit of `source`; valid until the next call. */
-  build (source: HitSource, status: number, totalMs: number, upstreamMs: number): HitValues {
+  /**
+   * The hit of `source`; valid until the next call. `retentionS`: how long the record is kept,
+   * 0 (or less) for good, as Tyk's SetExpiry reads 0 as 100 years.
+   */
+  build (source: HitSource, status: number, totalMs: number, upstreamMs: number, retentionS: number): HitValues {
     const { req, api, path } = source
     const session = source.key?.session
     const headers = req.headers
@@ -85,6 +90,7 @@ export class HitBuilder {
     hit.oauthId = session?.oauth_client_id ?? ''
     hit.keyTags = session === undefined ? NO_TAGS : keyTagsOf(session)
     hit.apiTags = api.tags
+    hit.expireAtMs = source.nowMs + (retentionS > 0 ? retentionS * 1000 : KEPT_FOR_GOOD_MS)
     return hit
   }
 }

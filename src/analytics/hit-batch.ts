@@ -21,6 +21,8 @@ export interface HitValues {
   readonly oauthId: string
   readonly keyTags: readonly string[]
   readonly apiTags: readonly string[]
+  /** when the record may be deleted: recording time + the API's or org's retention */
+  readonly expireAtMs: number
 }
 
 /** refs 0..11 are strings, 12 and 13 tag lists */
@@ -66,6 +68,7 @@ export class HitBatch {
     this.numbers[n + 1] = hit.totalMs
     this.numbers[n + 2] = hit.upstreamMs
     this.numbers[n + 3] = hit.contentLength
+    this.numbers[n + 4] = hit.expireAtMs
     this.status[i] = hit.status
     const r = i * REFS_PER_HIT
     const refs = this.refs

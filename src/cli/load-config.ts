@@ -27,6 +27,7 @@ const ENV_OVERRIDES: Readonly<Record<string, { readonly path: string, readonly k
   TYK_GW_ENABLEHASHEDKEYSLISTING: { path: 'enable_hashed_keys_listing', kind: 'boolean' },
   TYK_GW_ALLOWMASTERKEYS: { path: 'allow_master_keys', kind: 'boolean' },
   TYK_GW_ENFORCEORGQUOTAS: { path: 'enforce_org_quotas', kind: 'boolean' },
+  TYK_GW_ENFORCEORGDATAAGE: { path: 'enforce_org_data_age', kind: 'boolean' },
   TYK_GW_ENABLEANALYTICS: { path: 'enable_analytics', kind: 'boolean' },
   TYK_GW_MINTOKENLENGTH: { path: 'min_token_length', kind: 'integer' },
   TYK_GW_PROXYDEFAULTTIMEOUT: { path: 'proxy_default_timeout', kind: 'number' },

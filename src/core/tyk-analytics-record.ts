@@ -1,14 +1,12 @@
-import type { AnalyticsHit, AnalyticsRecord } from '../model/analytics-record.js'
-
-const HUNDRED_YEARS_MS = 100 * 365 * 86_400_000
+import { KEPT_FOR_GOOD_MS, type AnalyticsHit, type AnalyticsRecord } from '../model/analytics-record.js'
 
 /**
  * An AnalyticsHit as Tyk's analytics record (spec gateway 7.2, 7.3). Hits are stored as they are
- * and expanded only when read: the derived fields (dates, tags, expiry) cost nothing per request.
+ * and expanded only when read: the derived fields (dates, tags) cost nothing per request.
  */
 export function toTykRecord (hit: AnalyticsHit): AnalyticsRecord {
   const [nowMs, status, totalMs, upstreamMs, method, rawPath, host, userAgent, contentLength, clientIp,
-    apiKey, apiId, orgId, apiName, apiVersion, alias, oauthId, keyTags, apiTags] = hit
+    apiKey, apiId, orgId, apiName, apiVersion, alias, oauthId, keyTags, apiTags, expireAtMs] = hit
   const now = new Date(nowMs)
   const tags = [...keyTags, ...apiTags]
   if (apiKey !== '') tags.push(`key-${apiKey}`)
@@ -42,6 +40,6 @@ export function toTykRecord (hit: AnalyticsHit): AnalyticsRecord {
     tags,
     alias,
     track_path: false,
-    expireAt: new Date(nowMs + HUNDRED_YEARS_MS).toISOString()
+    expireAt: new Date(expireAtMs ?? nowMs + KEPT_FOR_GOOD_MS).toISOString()
   }
 }

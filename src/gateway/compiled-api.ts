@@ -17,6 +17,8 @@ export interface CompiledApi {
   readonly name: string
   readonly tags: readonly string[]
   readonly doNotTrack: boolean
+  /** expire_analytics_after: seconds its records are kept, 0 for good */
+  readonly analyticsRetentionS: number
   readonly listenPath: string
   readonly stripListenPath: boolean
   readonly keyless: boolean
@@ -62,6 +64,7 @@ export function compileApi (definition: ApiDefinition, loadedAtMs = Date.now()):
     name: definition.name,
     tags: definition.tags,
     doNotTrack: definition.do_not_track,
+    analyticsRetentionS: definition.expire_analytics_after,
     listenPath: normalizeListenPath(definition.proxy.listen_path),
     stripListenPath: definition.proxy.strip_listen_path,
     keyless: definition.use_keyless,

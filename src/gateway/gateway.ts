@@ -31,6 +31,8 @@ export interface GatewayDeps {
   readonly orgSessions: OrgSessions | undefined
   /** Absent when enable_analytics is false. */
   readonly analytics: AnalyticsQueue | undefined
+  /** Present when enforce_org_data_age is on: an org's data_expires sets its records' retention. */
+  readonly orgDataAge: OrgSessions | undefined
   /** allow_master_keys: whether a key with no access rights may call every API */
   readonly allowMasterKeys: boolean
 }
@@ -221,10 +223,40 @@ export class Gateway {
   }
 
   private record (ctx: RequestContext, status: number, upstreamMs: number): void {
-    const analytics = this.deps.analytics
-    if (analytics === undefined || ctx.api.doNotTrack) return
-    analytics.record(this.hits.build(ctx, status, performance.now() - ctx.startedMs, upstreamMs))
+    if (this.deps.analytics === undefined || ctx.api.doNotTrack) return
+    const totalMs = performance.now() - ctx.startedMs
+    const orgs = this.deps.orgDataAge
+    if (orgs === undefined) {
+      this.writeHit(ctx, status, totalMs, upstreamMs, ctx.api.analyticsRetentionS)
+      return
+    }
+    const org = orgs.get(ctx.api.orgId)
+    if (org instanceof Promise) {
+      org.then(
+        (session) => { this.writeHit(ctx, status, totalMs, upstreamMs, recordRetention(ctx.api.analyticsRetentionS, session)) },
+        () => { this.writeHit(ctx, status, totalMs, upstreamMs, recordRetention(ctx.api.analyticsRetentionS, undefined)) }
+      )
+      return
+    }
+    this.writeHit(ctx, status, totalMs, upstreamMs, recordRetention(ctx.api.analyticsRetentionS, org))
   }
+
+  private writeHit (ctx: RequestContext, status: number, totalMs: number, upstreamMs: number, retentionS: number): void {
+    this.deps.analytics?.record(this.hits.build(ctx, status, totalMs, upstreamMs, retentionS))
+  }
+}
+
+/** Tyk's retention when enforce_org_data_age is on and the org has no session: 7 days. */
+const ORG_WITHOUT_SESSION_RETENTION_S = 604_800
+
+/**
+ * With enforce_org_data_age, as Tyk's RecordHit: the org's data_expires when above 0, else the
+ * API's expire_analytics_after; an org without a session keeps its records 7 days.
+ */
+function recordRetention (apiRetentionS: number, org: Session | undefined): number {
+  if (org === undefined) return ORG_WITHOUT_SESSION_RETENTION_S
+  const orgRetentionS = org.data_expires ?? 0
+  return orgRetentionS > 0 ? orgRetentionS : apiRetentionS
 }
 
 /** strip_auth_data with use_param: the parameter goes and the query is re-encoded, sorted (as Tyk does). */

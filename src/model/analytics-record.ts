@@ -57,7 +57,9 @@ export type AnalyticsHit = readonly [
   oauthId: string,
   /** pol-*, dev-* and the key's own tags, in Tyk's order */
   keyTags: readonly string[],
-  apiTags: readonly string[]
+  apiTags: readonly string[],
+  /** when the record may be deleted (spec gateway 7.2 expireAt); absent in hits stored before retention */
+  expireAtMs?: number
 ]
 
 /** Counts of requests by status, overall and per time bucket, for one key, API or org. */
@@ -96,14 +98,19 @@ export interface AnalyticsQuery {
 /**
  * Hits as columns: how the request path hands them to the writer thread and how the embedded
  * store keeps them. Hit i is:
- * - numbers[i * 4 + 0..3]: nowMs, totalMs, upstreamMs, contentLength
+ * - numbers[i * 5 + 0..4]: nowMs, totalMs, upstreamMs, contentLength, expireAtMs
  * - status[i]
  * - refs[i * 14 + 0..13]: method, rawPath, host, userAgent, clientIp, apiKey, apiId, orgId,
  *   apiName, apiVersion, alias, oauthId (indexes into `strings`), keyTags, apiTags (into `lists`)
  * The writer thread's source (store/sqlite/background-writer.ts) reads this layout too.
  */
-export const NUMBERS_PER_HIT = 4
+export const NUMBERS_PER_HIT = 5
+/** Where expireAtMs sits among a hit's numbers. */
+export const EXPIRE_AT_NUMBER = 4
 export const REFS_PER_HIT = 14
+/** Tyk's expireAt for a record kept for good (an expire_analytics_after of 0): 100 years on. */
+export const KEPT_FOR_GOOD_MS = 100 * 365 * 86_400_000
+
 /** Where the fields that counts and record queries filter on sit among a hit's refs. */
 export const HIT_REF = { api_key: 5, api_id: 6, org_id: 7 } as const
 
@@ -126,6 +133,6 @@ export function hitAt (columns: HitColumns, i: number): AnalyticsHit {
   return [
     numbers[n] ?? 0, columns.status[i] ?? 0, numbers[n + 1] ?? 0, numbers[n + 2] ?? 0,
     text(0), text(1), text(2), text(3), numbers[n + 3] ?? 0, text(4),
-    text(5), text(6), text(7), text(8), text(9), text(10), text(11), list(12), list(13)
+    text(5), text(6), text(7), text(8), text(9), text(10), text(11), list(12), list(13), numbers[n + 4] ?? 0
   ]
 }

@@ -72,6 +72,8 @@ export const ApiDefinitionSchema = Type.Object({
   dont_set_quota_on_create: Type.Optional(bool()),
   enable_detailed_recording: Type.Optional(bool()),
   do_not_track: Type.Optional(bool()),
+  // seconds its analytics records are kept (their expireAt); 0 keeps them for good, as Tyk's 100 years
+  expire_analytics_after: Type.Optional(Type.Integer({ default: 0 })),
   tags: Type.Optional(Type.Array(Type.String(), { default: [] })),
   domain: Type.Optional(str()),
   config_data: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { default: {} }))

@@ -57,6 +57,8 @@ export const ConfigSchema = Type.Object({
   enable_hashed_keys_listing: bool(true),
   allow_master_keys: bool(),
   enforce_org_quotas: bool(),
+  // An org session's data_expires (seconds) sets how long its APIs' analytics are kept.
+  enforce_org_data_age: bool(),
   // Gatehouse records analytics unless told not to (Tyk's zero value is false).
   enable_analytics: bool(true),
   min_token_length: count(),

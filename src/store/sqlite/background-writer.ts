@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
-import { HIT_REF, NUMBERS_PER_HIT, REFS_PER_HIT, type HitColumns } from '../../model/analytics-record.js'
+import { EXPIRE_AT_NUMBER, HIT_REF, NUMBERS_PER_HIT, REFS_PER_HIT, type HitColumns } from '../../model/analytics-record.js'
 
 /**
  * A worker thread with its own connection to the database, for the writes that must never stall
@@ -10,6 +10,7 @@ import { HIT_REF, NUMBERS_PER_HIT, REFS_PER_HIT, type HitColumns } from '../../m
  *   never block writers or readers.
  * - analytics batches: serialising and inserting thousands of records took tens of ms on the
  *   event loop every flush, which showed in the gateway's p99.
+ * - deleting expired analytics (expire_analytics_after, org data_expires), once a minute.
  */
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads')
@@ -17,19 +18,53 @@ const Database = require(workerData.driver)
 const db = new Database(workerData.file)
 db.pragma('busy_timeout = 5000')
 db.pragma('synchronous = NORMAL')
-const insertBatch = db.prepare("INSERT INTO analytics_batches (first_ms, last_ms, count, format, body) VALUES (?, ?, ?, 'columns', ?)")
-const addCount = db.prepare('INSERT INTO analytics_counts (minute, api_id, org_id, api_key, response_code, n) VALUES (?, ?, ?, ?, ?, ?) ' +
-  'ON CONFLICT (minute, api_id, org_id, api_key, response_code) DO UPDATE SET n = n + excluded.n')
+const insertBatch = db.prepare("INSERT INTO analytics_batches (first_ms, last_ms, count, format, body, expires_ms) VALUES (?, ?, ?, 'columns', ?, ?)")
+const addCount = db.prepare('INSERT INTO analytics_counts (minute, api_id, org_id, api_key, response_code, n, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
+  'ON CONFLICT (minute, api_id, org_id, api_key, response_code) DO UPDATE SET n = n + excluded.n, expires_ms = max(expires_ms, excluded.expires_ms)')
 // Column layout (model/analytics-record.ts HitColumns), sizes and positions from workerData.
-// Stored body: u32 header length, header JSON {count, strings, lists}, then aligned Float64
-// numbers, Uint16 status, Uint32 refs (store/sqlite/hit-blob.ts reads it).
+// Stored body: u32 header length, header JSON {count, strings, lists, numbersPerHit}, then
+// aligned Float64 numbers, Uint16 status, Uint32 refs (store/sqlite/hit-blob.ts reads it).
 const N = workerData.numbersPerHit
 const R = workerData.refsPerHit
+const EXPIRES = workerData.expireAtNumber
 const { api_key: KEY_REF, api_id: API_REF, org_id: ORG_REF } = workerData.hitRef
 const align = (at, to) => Math.ceil(at / to) * to
 const BITS17 = 131072
-// Several hand-offs become one row: their dictionaries merge into one, and counts are
-// gathered per (minute, status) and (API, org, key) as numbers, never as strings per hit.
+// One row per retention among the hits: a row goes when its newest hit's time is up.
+function insertRow (numbers, status, refs, strings, lists, indexes) {
+  let columns = { numbers, status, refs }
+  if (indexes !== undefined) {
+    columns = { numbers: new Float64Array(indexes.length * N), status: new Uint16Array(indexes.length), refs: new Uint32Array(indexes.length * R) }
+    indexes.forEach((from, to) => {
+      columns.numbers.set(numbers.subarray(from * N, from * N + N), to * N)
+      columns.status[to] = status[from]
+      columns.refs.set(refs.subarray(from * R, from * R + R), to * R)
+    })
+  }
+  const count = columns.status.length
+  let first = Infinity
+  let last = -Infinity
+  let expires = -Infinity
+  for (let i = 0; i < count; i++) {
+    const ms = columns.numbers[i * N]
+    if (ms < first) first = ms
+    if (ms > last) last = ms
+    if (columns.numbers[i * N + EXPIRES] > expires) expires = columns.numbers[i * N + EXPIRES]
+  }
+  const header = Buffer.from(JSON.stringify({ count, strings, lists, numbersPerHit: N }))
+  const numbersAt = align(4 + header.length, 8)
+  const statusAt = numbersAt + columns.numbers.byteLength
+  const refsAt = align(statusAt + columns.status.byteLength, 4)
+  const body = Buffer.alloc(refsAt + columns.refs.byteLength)
+  body.writeUInt32LE(header.length, 0)
+  header.copy(body, 4)
+  Buffer.from(columns.numbers.buffer).copy(body, numbersAt)
+  Buffer.from(columns.status.buffer).copy(body, statusAt)
+  Buffer.from(columns.refs.buffer).copy(body, refsAt)
+  insertBatch.run(Math.floor(first), Math.ceil(last), count, body, Math.ceil(expires))
+}
+// Several hand-offs become one row per retention: their dictionaries merge into one, and counts
+// are gathered per (minute, status) and (API, org, key) as numbers, never as strings per hit.
 const insertAll = db.transaction((parts) => {
   let total = 0
   for (const part of parts) total += part.count
@@ -41,8 +76,7 @@ const insertAll = db.transaction((parts) => {
   const lists = []
   const listIds = new Map()
   const counts = new Map()
-  let first = Infinity
-  let last = -Infinity
+  const byRetention = new Map()
   let at = 0
   for (const part of parts) {
     const stringMap = part.strings.map((value) => {
@@ -66,39 +100,62 @@ const insertAll = db.transaction((parts) => {
       refs[to + R - 2] = listMap[part.refs[from + R - 2]]
       refs[to + R - 1] = listMap[part.refs[from + R - 1]]
       const ms = part.numbers[i * N]
-      if (ms < first) first = ms
-      if (ms > last) last = ms
+      const expires = part.numbers[i * N + EXPIRES]
+      const retention = expires - ms
+      let indexes = byRetention.get(retention)
+      if (indexes === undefined) { indexes = []; byRetention.set(retention, indexes) }
+      indexes.push(at + i)
       const outer = Math.floor(ms / 60000) * 1024 + part.status[i]
       const inner = (refs[to + API_REF] * BITS17 + refs[to + ORG_REF]) * BITS17 + refs[to + KEY_REF]
       let byWho = counts.get(outer)
       if (byWho === undefined) { byWho = new Map(); counts.set(outer, byWho) }
-      byWho.set(inner, (byWho.get(inner) ?? 0) + 1)
+      const count = byWho.get(inner)
+      if (count === undefined) byWho.set(inner, { n: 1, expires })
+      else { count.n++; if (expires > count.expires) count.expires = expires }
     }
     at += part.count
   }
   if (total === 0) return
-  const header = Buffer.from(JSON.stringify({ count: total, strings, lists }))
-  const numbersAt = align(4 + header.length, 8)
-  const statusAt = numbersAt + numbers.byteLength
-  const refsAt = align(statusAt + status.byteLength, 4)
-  const body = Buffer.alloc(refsAt + refs.byteLength)
-  body.writeUInt32LE(header.length, 0)
-  header.copy(body, 4)
-  Buffer.from(numbers.buffer).copy(body, numbersAt)
-  Buffer.from(status.buffer).copy(body, statusAt)
-  Buffer.from(refs.buffer).copy(body, refsAt)
-  insertBatch.run(Math.floor(first), Math.ceil(last), total, body)
+  for (const indexes of byRetention.values()) insertRow(numbers, status, refs, strings, lists, byRetention.size === 1 ? undefined : indexes)
   for (const [outer, byWho] of counts) {
     const minute = Math.floor(outer / 1024)
     const code = outer % 1024
-    for (const [inner, n] of byWho) {
+    for (const [inner, count] of byWho) {
       const key = inner % BITS17
       const org = Math.floor(inner / BITS17) % BITS17
       const api = Math.floor(inner / BITS17 / BITS17)
-      addCount.run(minute, strings[api], strings[org], strings[key], code, n)
+      addCount.run(minute, strings[api], strings[org], strings[key], code, count.n, Math.ceil(count.expires))
     }
   }
 })
+// Expired analytics go in small transactions, so a flush of new hits waits little; a purge
+// that runs out of its time slice carries on at the next turn of this thread's event loop.
+const PURGE_ROWS = 500
+const PURGE_SLICE_MS = 100
+const purgeBatches = db.prepare('DELETE FROM analytics_batches WHERE id IN (SELECT id FROM analytics_batches WHERE expires_ms <= ? LIMIT ' + PURGE_ROWS + ')')
+const purgeCounts = db.prepare('DELETE FROM analytics_counts WHERE (minute, api_id, org_id, api_key, response_code) IN ' +
+  '(SELECT minute, api_id, org_id, api_key, response_code FROM analytics_counts WHERE expires_ms <= ? LIMIT ' + PURGE_ROWS + ')')
+const purgeSome = db.transaction((now) => purgeBatches.run(now).changes + purgeCounts.run(now).changes)
+let purging = false
+let stopped = false
+function purgeExpired () {
+  if (purging || stopped) return
+  purging = true
+  const now = Date.now()
+  const sliceEnds = performance.now() + PURGE_SLICE_MS
+  const step = () => {
+    if (stopped) return
+    try {
+      while (purgeSome(now) > 0) {
+        if (performance.now() > sliceEnds) { setImmediate(step); return }
+      }
+    } catch (err) {
+      parentPort.postMessage({ kind: 'error', message: 'analytics purge: ' + String(err) })
+    }
+    purging = false
+  }
+  step()
+}
 // Hits arrive in small hand-offs (the event loop keeps few of them alive) and are written here
 // in large batches: one transaction per flush interval, or sooner when a batch is full or a
 // flush is asked for. A hand-off is acknowledged once the batch holding it is committed.
@@ -124,8 +181,10 @@ const checkpoints = setInterval(() => {
   try { db.pragma('wal_checkpoint(PASSIVE)') } catch (err) { parentPort.postMessage({ kind: 'error', message: String(err) }) }
 }, workerData.checkpointIntervalMs)
 const batches = setInterval(writeBuffered, workerData.batchIntervalMs)
+const purges = setInterval(purgeExpired, workerData.purgeIntervalMs)
+purgeExpired()
 parentPort.on('message', (message) => {
-  if (message.kind === 'stop') { clearInterval(checkpoints); clearInterval(batches); writeBuffered(); db.close(); parentPort.close(); return }
+  if (message.kind === 'stop') { stopped = true; clearInterval(checkpoints); clearInterval(batches); clearInterval(purges); writeBuffered(); db.close(); parentPort.close(); return }
   if (message.hits.count > 0) {
     buffered.push(message.hits)
     bufferedCount += message.hits.count
@@ -140,6 +199,8 @@ const ANALYTICS_BATCH_INTERVAL_MS = 250
 /** ...or as soon as this many hits are waiting. */
 const ANALYTICS_BATCH_SIZE = 4000
 const WORKER_YOUNG_GENERATION_MB = 8
+/** Expired analytics are deleted this often (and at start). */
+const ANALYTICS_PURGE_INTERVAL_MS = 60_000
 
 type WorkerMessage = { kind: 'error', message: string } | { kind: 'written', seq: number, error?: string }
 
@@ -159,7 +220,9 @@ export class BackgroundWriter {
         checkpointIntervalMs,
         batchIntervalMs: ANALYTICS_BATCH_INTERVAL_MS,
         batchSize: ANALYTICS_BATCH_SIZE,
+        purgeIntervalMs: ANALYTICS_PURGE_INTERVAL_MS,
         numbersPerHit: NUMBERS_PER_HIT,
+        expireAtNumber: EXPIRE_AT_NUMBER,
         refsPerHit: REFS_PER_HIT,
         hitRef: HIT_REF
       },

@@ -1,27 +1,40 @@
-import { NUMBERS_PER_HIT, REFS_PER_HIT, type HitColumns } from '../../model/analytics-record.js'
+import { EXPIRE_AT_NUMBER, KEPT_FOR_GOOD_MS, NUMBERS_PER_HIT, REFS_PER_HIT, type HitColumns } from '../../model/analytics-record.js'
 
 /**
  * Reads a stored analytics batch of format 'columns', as the writer thread encodes it
- * (background-writer.ts): u32 header length, header JSON {count, strings, lists}, then Float64
- * numbers at the next multiple of 8, Uint16 status, Uint32 refs at the next multiple of 4.
+ * (background-writer.ts): u32 header length, header JSON {count, strings, lists, numbersPerHit},
+ * then Float64 numbers at the next multiple of 8, Uint16 status, Uint32 refs at the next multiple
+ * of 4. Batches from before retention have 4 numbers per hit and were kept for good.
  */
 export function columnsOfBlob (body: Buffer): HitColumns {
   const headerLength = body.readUInt32LE(0)
-  const header = JSON.parse(body.toString('utf8', 4, 4 + headerLength)) as { count: number, strings: string[], lists: string[][] }
+  const header = JSON.parse(body.toString('utf8', 4, 4 + headerLength)) as { count: number, strings: string[], lists: string[][], numbersPerHit?: number }
   const count = header.count
+  const stored = header.numbersPerHit ?? 4
   const numbersAt = align(4 + headerLength, 8)
-  const statusAt = numbersAt + count * NUMBERS_PER_HIT * 8
+  const statusAt = numbersAt + count * stored * 8
   const refsAt = align(statusAt + count * 2, 4)
   // copies: a Buffer from SQLite need not be aligned for typed-array views
   const slice = (from: number, bytes: number): ArrayBuffer => body.buffer.slice(body.byteOffset + from, body.byteOffset + from + bytes) as ArrayBuffer
   return {
     count,
-    numbers: new Float64Array(slice(numbersAt, count * NUMBERS_PER_HIT * 8)),
+    numbers: widened(new Float64Array(slice(numbersAt, count * stored * 8)), count, stored),
     status: new Uint16Array(slice(statusAt, count * 2)),
     refs: new Uint32Array(slice(refsAt, count * REFS_PER_HIT * 4)),
     strings: header.strings,
     lists: header.lists
   }
+}
+
+/** Numbers stored `stored` to a hit, as NUMBERS_PER_HIT to a hit; a missing expiry is for good. */
+function widened (numbers: Float64Array, count: number, stored: number): Float64Array {
+  if (stored === NUMBERS_PER_HIT) return numbers
+  const out = new Float64Array(count * NUMBERS_PER_HIT)
+  for (let i = 0; i < count; i++) {
+    out.set(numbers.subarray(i * stored, i * stored + Math.min(stored, NUMBERS_PER_HIT)), i * NUMBERS_PER_HIT)
+    if (stored <= EXPIRE_AT_NUMBER) out[i * NUMBERS_PER_HIT + EXPIRE_AT_NUMBER] = (numbers[i * stored] ?? 0) + KEPT_FOR_GOOD_MS
+  }
+  return out
 }
 
 function align (at: number, to: number): number {

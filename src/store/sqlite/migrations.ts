@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3'
+import { KEPT_FOR_GOOD_MS } from '../../model/analytics-record.js'
 
 /**
  * Versioned schema changes, applied in order at start. PRAGMA user_version records how many
@@ -129,7 +130,16 @@ const MIGRATIONS: readonly string[] = [
      SELECT id, first_ms, last_ms, count, format, body FROM analytics_batches;
    DROP TABLE analytics_batches;
    ALTER TABLE analytics_batches_v7 RENAME TO analytics_batches;
-   CREATE INDEX analytics_batches_by_time ON analytics_batches (last_ms, first_ms);`
+   CREATE INDEX analytics_batches_by_time ON analytics_batches (last_ms, first_ms);`,
+  // Analytics retention (expire_analytics_after, org data_expires): when each batch and each
+  // count may go. A batch holds hits of one retention only. Rows written before were kept for
+  // good: Tyk's 100 years.
+  `ALTER TABLE analytics_batches ADD COLUMN expires_ms INTEGER NOT NULL DEFAULT 0;
+   UPDATE analytics_batches SET expires_ms = last_ms + ${KEPT_FOR_GOOD_MS};
+   CREATE INDEX analytics_batches_by_expiry ON analytics_batches (expires_ms);
+   ALTER TABLE analytics_counts ADD COLUMN expires_ms INTEGER NOT NULL DEFAULT 0;
+   UPDATE analytics_counts SET expires_ms = (minute + 1) * 60000 + ${KEPT_FOR_GOOD_MS};
+   CREATE INDEX analytics_counts_by_expiry ON analytics_counts (expires_ms);`
 ]
 
 /** Brings the schema up to `target` steps (all of them unless a test stops earlier). */

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3'
-import { HIT_REF, hitAt, NUMBERS_PER_HIT, REFS_PER_HIT, type AnalyticsHit, type AnalyticsQuery, type AnalyticsRecord, type AnalyticsSummary, type HitColumns, type RecordsQuery } from '../../model/analytics-record.js'
+import { EXPIRE_AT_NUMBER, HIT_REF, hitAt, NUMBERS_PER_HIT, REFS_PER_HIT, type AnalyticsHit, type AnalyticsQuery, type AnalyticsRecord, type AnalyticsSummary, type HitColumns, type RecordsQuery } from '../../model/analytics-record.js'
 import { columnsOfBlob } from './hit-blob.js'
 import { toTykRecord } from '../../core/tyk-analytics-record.js'
 import type { AnalyticsSink } from '../ports.js'
@@ -20,20 +20,21 @@ interface BatchRow { format: 'columns' | 'hits' | 'records', body: string | Buff
  * row, and request counts per minute, API, org, key hash and status for the summaries.
  */
 export class SqliteAnalytics implements AnalyticsSink {
-  private readonly counts: Record<AnalyticsQuery['field'], Statement<[number, string, number, number], CountRow>>
-  private readonly batches: Statement<[number, number, number], BatchRow>
+  private readonly counts: Record<AnalyticsQuery['field'], Statement<[number, string, number, number, number], CountRow>>
+  private readonly batches: Statement<[number, number, number, number], BatchRow>
 
   /** @param writeInBackground stores the hits on the writer thread */
   constructor (db: Database, private readonly writeInBackground: (hits: HitColumns, now: boolean) => Promise<void>) {
     // the column is one of three fixed names, never user input
-    const countsBy = (column: AnalyticsQuery['field']): Statement<[number, string, number, number], CountRow> => db.prepare(
+    const countsBy = (column: AnalyticsQuery['field']): Statement<[number, string, number, number, number], CountRow> => db.prepare(
       `SELECT CAST(minute * ${MINUTE_MS} / ? AS INTEGER) AS bucket, response_code AS code, SUM(n) AS n FROM analytics_counts
-       WHERE ${column} = ? AND minute >= ? AND minute < ?
+       WHERE ${column} = ? AND minute >= ? AND minute < ? AND expires_ms > ?
        GROUP BY bucket, code ORDER BY bucket`
     )
     this.counts = { api_key: countsBy('api_key'), api_id: countsBy('api_id'), org_id: countsBy('org_id') }
-    // a batch spans at most a flush interval or so, but bound the scan by its id order too
-    this.batches = db.prepare('SELECT format, body FROM analytics_batches WHERE last_ms >= ? AND first_ms < ? ORDER BY id LIMIT ?')
+    // a batch spans at most a flush interval or so, but bound the scan by its id order too;
+    // expired rows not yet purged (the writer thread does, once a minute) are left out
+    this.batches = db.prepare('SELECT format, body FROM analytics_batches WHERE last_ms >= ? AND first_ms < ? AND expires_ms > ? ORDER BY id LIMIT ?')
   }
 
   /**
@@ -42,13 +43,15 @@ export class SqliteAnalytics implements AnalyticsSink {
    */
   records (query: RecordsQuery): AnalyticsRecord[] {
     const out: AnalyticsRecord[] = []
+    const nowMs = Date.now()
     const keep = (at: number, value: string): boolean => at >= query.fromMs && at < query.toMs && value === query.value
-    for (const row of this.batches.iterate(query.fromMs, query.toMs, MAX_BATCHES_READ)) {
+    for (const row of this.batches.iterate(query.fromMs, query.toMs, nowMs, MAX_BATCHES_READ)) {
       if (row.format === 'columns') {
         const columns = columnsOfBlob(row.body as Buffer)
         // hits are filtered on their columns before they are expanded: most of a batch is someone else's
         const field = HIT_REF[query.field]
         for (let i = 0; i < columns.count; i++) {
+          if ((columns.numbers[i * NUMBERS_PER_HIT + EXPIRE_AT_NUMBER] ?? 0) <= nowMs) continue
           if (!keep(columns.numbers[i * NUMBERS_PER_HIT] ?? 0, columns.strings[columns.refs[i * REFS_PER_HIT + field] ?? 0] ?? '')) continue
           out.push(toTykRecord(hitAt(columns, i)))
           if (out.length >= query.limit) return out
@@ -73,7 +76,7 @@ export class SqliteAnalytics implements AnalyticsSink {
   summarize (query: AnalyticsQuery): AnalyticsSummary {
     const bucketMs = BUCKET_MS[query.resolution]
     // counts are kept per minute: a range starts and ends on whole minutes
-    const rows = this.counts[query.field].all(bucketMs, query.value, Math.floor(query.fromMs / MINUTE_MS), Math.ceil(query.toMs / MINUTE_MS))
+    const rows = this.counts[query.field].all(bucketMs, query.value, Math.floor(query.fromMs / MINUTE_MS), Math.ceil(query.toMs / MINUTE_MS), Date.now())
     const byStatus: Record<string, number> = {}
     const buckets = new Map<number, { start: string, total: number, by_status: Record<string, number> }>()
     let total = 0
