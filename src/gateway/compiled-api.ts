@@ -68,7 +68,7 @@ export function compileApi (definition: ApiDefinition, loadedAtMs = Date.now()):
     listenPath: normalizeListenPath(definition.proxy.listen_path),
     stripListenPath: definition.proxy.strip_listen_path,
     keyless: definition.use_keyless,
-    target: { origin: `${protocol}//${target.host}` },
+    target: { origin: `${protocol}//${target.host}`, preserveHost: definition.proxy.preserve_host_header },
     targetPath: target.pathname === '/' && !definition.proxy.target_url.replace(/^[a-z0-9+.-]+:\/\/[^/?#]*/i, '').startsWith('/') ? '' : target.pathname,
     targetQuery: target.search.replace(/^\?/, ''),
     authHeader: headerName.toLowerCase(),

@@ -112,6 +112,8 @@ class ProxyExchange<T> implements UpstreamHandler {
 export interface UpstreamTarget {
   /** scheme://host[:port]: one keep-alive pool each, and the host header upstream */
   readonly origin: string
+  /** proxy.preserve_host_header: the upstream gets the client's Host header instead */
+  readonly preserveHost: boolean
 }
 
 /** One keep-alive pool per upstream origin; bodies stream both ways, never buffered whole. */
@@ -134,7 +136,7 @@ export class UpstreamProxy {
     dispatchTo(this.poolFor(target.origin), {
       method: req.method as Dispatcher.HttpMethod,
       path,
-      headers: requestHeaders(req, stripAuth, this.options.userAgent),
+      headers: requestHeaders(req, stripAuth, this.options.userAgent, target.preserveHost),
       body: hasBody ? req : null,
       headersTimeout: this.options.headersTimeoutMs
     }, exchange)
@@ -156,10 +158,11 @@ export class UpstreamProxy {
 }
 
 /**
- * The client's headers for the upstream. No host header: undici writes the pool origin's own
- * (the target's host, as Tyk sends by default) from a string it made once.
+ * The client's headers for the upstream. No host header unless preserve_host_header: undici
+ * writes the pool origin's own (the target's host, as Tyk sends by default) from a string it
+ * made once, and the client's when one is given.
  */
-function requestHeaders (req: IncomingMessage, stripAuth: StripAuth | undefined, userAgent: string): string[] {
+function requestHeaders (req: IncomingMessage, stripAuth: StripAuth | undefined, userAgent: string, preserveHost: boolean): string[] {
   const raw = req.rawHeaders
   const out: string[] = []
   const named = connectionHeaders(req.headers.connection)
@@ -185,6 +188,7 @@ function requestHeaders (req: IncomingMessage, stripAuth: StripAuth | undefined,
   const peer = req.socket.remoteAddress ?? ''
   out.push('x-forwarded-for', forwardedFor === '' ? peer : `${forwardedFor}, ${peer}`)
   if (!hasUserAgent) out.push('user-agent', userAgent)
+  if (preserveHost && req.headers.host !== undefined) out.push('host', req.headers.host)
   return out
 }
 

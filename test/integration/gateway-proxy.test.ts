@@ -171,3 +171,27 @@ test('response heads: hop-by-hop headers dropped, repeated headers and latin1 by
   assert.deepEqual([empty.statusCode, empty.headers['x-empty']], [204, 'yes'])
   assert.equal((await readAll(empty)).length, 0)
 })
+
+test('the upstream gets its own host, or the client\'s with preserve_host_header', async (t) => {
+  const upstream = createServer((req, res) => { res.end(req.headers.host) })
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
+  const target = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`
+  const apps = join(tempDir(), 'apps')
+  writeJson(apps, 'own.json', anApi({ api_id: 'own', listen_path: '/own/', target, keyless: true }))
+  const preserved = anApi({ api_id: 'kept', listen_path: '/kept/', target, keyless: true })
+  writeJson(apps, 'kept.json', { ...preserved, proxy: { ...(preserved.proxy as object), preserve_host_header: true } })
+  const gh = await startTestGatehouse({ app_path: apps })
+  t.after(async () => {
+    upstream.closeAllConnections()
+    await new Promise((resolve) => upstream.close(resolve))
+    await gh.close()
+  })
+  const hostSeen = async (path: string): Promise<string> => {
+    const req = request(`${gh.url}${path}`, { headers: { host: 'api.example.com:8443' } })
+    req.end()
+    const [res] = await once(req, 'response') as [IncomingMessage]
+    return (await readAll(res)).toString()
+  }
+  assert.equal(await hostSeen('/own/x'), new URL(target).host, 'Tyk\'s default: the target\'s host')
+  assert.equal(await hostSeen('/kept/x'), 'api.example.com:8443')
+})
