@@ -1,5 +1,6 @@
 import { deduplicateListenPaths } from '../core/listen-paths.js'
 import { parseApiDefinition } from '../core/parse-api-definition.js'
+import { upstreamUrlsOf } from '../core/upstream-urls.js'
 import type { ApiDefinition } from '../model/api-definition.js'
 import { readJsonFiles, type WarnLog } from '../store/files/read-json-files.js'
 
@@ -46,11 +47,14 @@ export async function loadApiDefinitions (appPath: string, log: WarnLog): Promis
 function checkUsable (api: ApiDefinition, ids: ReadonlySet<string>): string | undefined {
   if (api.api_id === '') return 'it has no api_id'
   if (ids.has(api.api_id)) return `api_id ${api.api_id} is already loaded from another file`
-  try {
-    const url = new URL(api.proxy.target_url)
-    if (!['http:', 'https:', 'ws:', 'wss:', 'h2c:'].includes(url.protocol)) return `proxy.target_url ${api.proxy.target_url} is not http(s)`
-  } catch {
-    return `proxy.target_url ${api.proxy.target_url} is not a URL`
+  const field = api.proxy.enable_load_balancing && api.proxy.target_list.length > 0 ? 'proxy.target_list' : 'proxy.target_url'
+  for (const target of upstreamUrlsOf(api)) {
+    try {
+      const url = new URL(target)
+      if (!['http:', 'https:', 'ws:', 'wss:', 'h2c:'].includes(url.protocol)) return `${field} ${target} is not http(s)`
+    } catch {
+      return `${field} ${target} is not a URL`
+    }
   }
   return undefined
 }

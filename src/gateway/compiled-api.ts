@@ -2,12 +2,20 @@ import type { ApiDefinition } from '../model/api-definition.js'
 import type { UpstreamTarget } from './proxy.js'
 import { parseTykDate, type Versioning } from '../core/version.js'
 import { isRateLimited } from '../core/rate-limit.js'
+import { upstreamUrlsOf } from '../core/upstream-urls.js'
 
 export interface StripAuth {
   /** lower-case header name */
   readonly header: string
   readonly param: string | undefined
   readonly cookie: string | undefined
+}
+
+/** One upstream URL, split once into the pool it uses and the path and query it adds. */
+export interface CompiledUpstream {
+  readonly target: UpstreamTarget
+  readonly targetPath: string
+  readonly targetQuery: string
 }
 
 /** An API definition turned, once at load, into what the hot path reads. */
@@ -22,9 +30,11 @@ export interface CompiledApi {
   readonly listenPath: string
   readonly stripListenPath: boolean
   readonly keyless: boolean
-  readonly target: UpstreamTarget
-  readonly targetPath: string
-  readonly targetQuery: string
+  /**
+   * The upstream of the next request: target_url, or with enable_load_balancing the entries of
+   * target_list in turn (Tyk's round robin; a repeated entry gets more turns).
+   */
+  readonly nextUpstream: () => CompiledUpstream
   /** lower-case header carrying the key */
   readonly authHeader: string
   readonly authParam: string | undefined
@@ -53,9 +63,28 @@ export function normalizeListenPath (listenPath: string): string {
   return trailing && cleaned !== '/' ? cleaned + '/' : cleaned
 }
 
-export function compileApi (definition: ApiDefinition, loadedAtMs = Date.now()): CompiledApi {
-  const target = new URL(definition.proxy.target_url)
+function compileUpstream (url: string, preserveHost: boolean): CompiledUpstream {
+  const target = new URL(url)
   const protocol = target.protocol === 'ws:' || target.protocol === 'h2c:' ? 'http:' : target.protocol === 'wss:' ? 'https:' : target.protocol
+  return {
+    target: { origin: `${protocol}//${target.host}`, preserveHost },
+    targetPath: target.pathname === '/' && !url.replace(/^[a-z0-9+.-]+:\/\/[^/?#]*/i, '').startsWith('/') ? '' : target.pathname,
+    targetQuery: target.search.replace(/^\?/, '')
+  }
+}
+
+function roundRobin (upstreams: readonly CompiledUpstream[]): () => CompiledUpstream {
+  const only = upstreams[0] as CompiledUpstream
+  if (upstreams.length === 1) return () => only
+  let turn = 0
+  return () => {
+    const next = upstreams[turn] ?? only
+    turn = turn + 1 === upstreams.length ? 0 : turn + 1
+    return next
+  }
+}
+
+export function compileApi (definition: ApiDefinition, loadedAtMs = Date.now()): CompiledApi {
   const auth = definition.auth
   const headerName = (auth.auth_header_name === '' ? 'Authorization' : auth.auth_header_name)
   return {
@@ -68,9 +97,7 @@ export function compileApi (definition: ApiDefinition, loadedAtMs = Date.now()):
     listenPath: normalizeListenPath(definition.proxy.listen_path),
     stripListenPath: definition.proxy.strip_listen_path,
     keyless: definition.use_keyless,
-    target: { origin: `${protocol}//${target.host}`, preserveHost: definition.proxy.preserve_host_header },
-    targetPath: target.pathname === '/' && !definition.proxy.target_url.replace(/^[a-z0-9+.-]+:\/\/[^/?#]*/i, '').startsWith('/') ? '' : target.pathname,
-    targetQuery: target.search.replace(/^\?/, ''),
+    nextUpstream: roundRobin(upstreamUrlsOf(definition).map((url) => compileUpstream(url, definition.proxy.preserve_host_header))),
     authHeader: headerName.toLowerCase(),
     authParam: auth.use_param ? (auth.param_name === '' ? headerName : auth.param_name) : undefined,
     authCookie: auth.use_cookie ? (auth.cookie_name === '' ? headerName : auth.cookie_name) : undefined,

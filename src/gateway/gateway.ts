@@ -207,8 +207,9 @@ export class Gateway {
   private forward (ctx: RequestContext, quotaHeaders: QuotaHeaders): void {
     const { api } = ctx
     const query = api.stripAuth?.param !== undefined ? withoutParam(ctx.query, api.stripAuth.param) : ctx.query
-    const target = upstreamPath(ctx.path, query, api.listenPath, api.stripListenPath, api.targetPath, api.targetQuery)
-    this.deps.proxy.forward(ctx.req, ctx.res, api.target, target, api.stripAuth, quotaHeaders, ctx, this.recordProxied)
+    const upstream = api.nextUpstream()
+    const target = upstreamPath(ctx.path, query, api.listenPath, api.stripListenPath, upstream.targetPath, upstream.targetQuery)
+    this.deps.proxy.forward(ctx.req, ctx.res, upstream.target, target, api.stripAuth, quotaHeaders, ctx, this.recordProxied)
   }
 
   /** Bound once: the proxy calls it when an exchange is over. */

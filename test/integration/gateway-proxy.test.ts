@@ -195,3 +195,29 @@ test('the upstream gets its own host, or the client\'s with preserve_host_header
   assert.equal(await hostSeen('/own/x'), new URL(target).host, 'Tyk\'s default: the target\'s host')
   assert.equal(await hostSeen('/kept/x'), 'api.example.com:8443')
 })
+
+test('enable_load_balancing: target_list entries take turns, each with its own path; a bad entry keeps the API out', async (t) => {
+  const upstreams = await Promise.all(['a', 'b'].map(async (name) => {
+    const server = createServer((req, res) => { res.end(`${name} ${req.url ?? ''}`) })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return { server, host: `127.0.0.1:${(server.address() as AddressInfo).port}` }
+  }))
+  const [a, b] = upstreams as [typeof upstreams[0], typeof upstreams[0]]
+  const apps = join(tempDir(), 'apps')
+  const balanced = anApi({ api_id: 'lb', listen_path: '/lb/', target: `http://${a.host}`, keyless: true })
+  writeJson(apps, 'lb.json', { ...balanced, proxy: { ...(balanced.proxy as object), enable_load_balancing: true, target_list: [`http://${a.host}/base`, b.host, `http://${a.host}/base`] } })
+  const broken = anApi({ api_id: 'bad', listen_path: '/bad/', target: `http://${a.host}`, keyless: true })
+  writeJson(apps, 'bad.json', { ...broken, proxy: { ...(broken.proxy as object), enable_load_balancing: true, target_list: ['http://[::1'] } })
+  const gh = await startTestGatehouse({ app_path: apps })
+  t.after(async () => {
+    for (const { server } of upstreams) {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+    await gh.close()
+  })
+  const answers: string[] = []
+  for (let i = 0; i < 4; i++) answers.push(await (await fetch(`${gh.url}/lb/x?n=${i}`)).text())
+  assert.deepEqual(answers, ['a /base/x?n=0', 'b /x?n=1', 'a /base/x?n=2', 'a /base/x?n=3'], 'in list order, a bare host gets http://')
+  assert.equal((await fetch(`${gh.url}/bad/x`)).status, 404, 'an API with an unusable target is not loaded')
+})
