@@ -3,6 +3,7 @@ import type { UpstreamTarget } from './proxy.js'
 import { parseTykDate, type Versioning } from '../core/version.js'
 import { isRateLimited } from '../core/rate-limit.js'
 import { upstreamUrlsOf } from '../core/upstream-urls.js'
+import { IpList } from '../core/client-ip.js'
 
 export interface StripAuth {
   /** lower-case header name */
@@ -25,6 +26,10 @@ export interface CompiledApi {
   readonly name: string
   readonly tags: readonly string[]
   readonly doNotTrack: boolean
+  /** allowed_ips when enforced (spec gateway 1.3.3), checked before the deny list */
+  readonly ipAllowList: IpList | undefined
+  /** blacklisted_ips when enforced */
+  readonly ipDenyList: IpList | undefined
   /** expire_analytics_after: seconds its records are kept, 0 for good */
   readonly analyticsRetentionS: number
   readonly listenPath: string
@@ -94,6 +99,9 @@ export function compileApi (definition: ApiDefinition, loadedAtMs = Date.now()):
     tags: definition.tags,
     doNotTrack: definition.do_not_track,
     analyticsRetentionS: definition.expire_analytics_after,
+    // Tyk enforces a non-empty list unless ip_access_control_disabled, whatever enable_ip_* says
+    ipAllowList: enforcedIpList(definition.allowed_ips, definition.enable_ip_whitelisting, definition.ip_access_control_disabled),
+    ipDenyList: enforcedIpList(definition.blacklisted_ips, definition.enable_ip_blacklisting, definition.ip_access_control_disabled),
     listenPath: normalizeListenPath(definition.proxy.listen_path),
     stripListenPath: definition.proxy.strip_listen_path,
     keyless: definition.use_keyless,
@@ -110,6 +118,10 @@ export function compileApi (definition: ApiDefinition, loadedAtMs = Date.now()):
     globalRateLimit: compileGlobalRateLimit(definition, loadedAtMs),
     definition
   }
+}
+
+function enforcedIpList (entries: readonly string[], enabled: boolean, controlDisabled: boolean): IpList | undefined {
+  return entries.length > 0 && (enabled || !controlDisabled) ? new IpList(entries) : undefined
 }
 
 /** Tyk's counter name embeds the load time: a reload starts the API-wide window afresh. */

@@ -5,6 +5,7 @@ import { errors, type ErrorCode } from '../model/errors.js'
 import { checkAccessRights } from '../core/access.js'
 import { checkAllowedUrls } from '../core/allowed-urls.js'
 import { checkExpiry } from '../core/expiry.js'
+import { realClientIp } from '../core/client-ip.js'
 import { upstreamPath } from '../core/upstream-path.js'
 import { resolveVersion } from '../core/version.js'
 import type { Session } from '../model/session.js'
@@ -47,7 +48,7 @@ interface RequestContext {
   readonly nowMs: number
   /** performance.now() when the request arrived, for the analytics latency */
   readonly startedMs: number
-  /** read at arrival: the socket may be gone when the record is written */
+  /** Tyk's real IP (X-Real-IP, X-Forwarded-For, peer), read at arrival: the socket may be gone when the record is written */
   readonly clientIp: string
   /** the version the request named ('' for none) */
   requestedVersion: string
@@ -60,7 +61,7 @@ interface RequestContext {
 const NO_SESSION_HEADERS: QuotaHeaders = Object.freeze(['0', '0', '0'] as const)
 
 /**
- * The data plane, in Tyk's order: route, version, org, auth, expiry, access, allowed URLs,
+ * The data plane, in Tyk's order: route, version, IP lists, org, auth, expiry, access, allowed URLs,
  * rate limit, quota, proxy. The router is swapped whole on reload, so a request sees one
  * consistent set of APIs.
  */
@@ -87,7 +88,8 @@ export class Gateway {
       writeRouteNotFound(res)
       return
     }
-    const ctx: RequestContext = { req, res, api, path, query: queryAt === -1 ? '' : url.slice(queryAt + 1), nowMs: this.deps.clock(), startedMs: performance.now(), clientIp: req.socket.remoteAddress ?? '', requestedVersion: '', version: undefined, key: undefined }
+    // Node joins repeated unknown headers with ', ': each is one string
+    const ctx: RequestContext = { req, res, api, path, query: queryAt === -1 ? '' : url.slice(queryAt + 1), nowMs: this.deps.clock(), startedMs: performance.now(), clientIp: realClientIp(req.headers['x-real-ip'] as string | undefined, req.headers['x-forwarded-for'] as string | undefined, req.socket.remoteAddress ?? ''), requestedVersion: '', version: undefined, key: undefined }
     // Version errors come before authentication, as in Tyk.
     ctx.requestedVersion = requestedVersion(req, ctx.path, ctx.query, api)
     const version = resolveVersion(api.versioning, ctx.requestedVersion, ctx.nowMs)
@@ -97,6 +99,11 @@ export class Gateway {
     }
     ctx.version = version.version
     if (version.expiresMs !== Infinity) res.setHeader('x-tyk-api-expires', new Date(version.expiresMs).toUTCString().replace('GMT', 'UTC'))
+    // IP allow list, then deny list: after the version check, before the org and the key
+    if ((api.ipAllowList !== undefined && !api.ipAllowList.has(ctx.clientIp)) || api.ipDenyList?.has(ctx.clientIp) === true) {
+      this.fail(ctx, 'IP_DISALLOWED')
+      return
+    }
     const orgSessions = this.deps.orgSessions
     if (orgSessions !== undefined && api.orgId !== '') {
       const org = orgSessions.get(api.orgId)

@@ -72,6 +72,12 @@ export const ApiDefinitionSchema = Type.Object({
   dont_set_quota_on_create: Type.Optional(bool()),
   enable_detailed_recording: Type.Optional(bool()),
   do_not_track: Type.Optional(bool()),
+  // IP allow and deny lists: single addresses or CIDR ranges (spec gateway 1.3.3)
+  allowed_ips: Type.Optional(Type.Array(Type.String(), { default: [] })),
+  blacklisted_ips: Type.Optional(Type.Array(Type.String(), { default: [] })),
+  enable_ip_whitelisting: Type.Optional(bool()),
+  enable_ip_blacklisting: Type.Optional(bool()),
+  ip_access_control_disabled: Type.Optional(bool()),
   // seconds its analytics records are kept (their expireAt); 0 keeps them for good, as Tyk's 100 years
   expire_analytics_after: Type.Optional(Type.Integer({ default: 0 })),
   tags: Type.Optional(Type.Array(Type.String(), { default: [] })),

@@ -66,6 +66,7 @@ export const errors = {
   API_VALIDATION_FAILED: { status: 400, message: 'Validation of API Definition failed. Reason: {0}.' },
   API_WRITE_FAILED: { status: 500, message: 'file object creation failed, write error' },
   // --- data plane (gateway/handler_error.go and the middleware named) ---
+  IP_DISALLOWED: { status: 403, message: 'access from this IP has been disallowed' }, // mw_ip_whitelist.go, mw_ip_blacklist.go
   AUTH_FIELD_MISSING: { status: 401, message: 'Authorization field missing' }, // mw_auth_key.go
   ACCESS_DISALLOWED: { status: 403, message: 'Access to this API has been disallowed' }, // mw_auth_key.go, mw_access_rights.go
   KEY_INACTIVE: { status: 403, message: 'Key is inactive, please renew' }, // mw_key_expired_check.go
