@@ -4,6 +4,7 @@ import { parseTykDate, type Versioning } from '../core/version.js'
 import { isRateLimited } from '../core/rate-limit.js'
 import { upstreamUrlsOf } from '../core/upstream-urls.js'
 import { IpList } from '../core/client-ip.js'
+import { compilePathLists, type PathLists } from '../core/path-lists.js'
 
 export interface StripAuth {
   /** lower-case header name */
@@ -49,6 +50,10 @@ export interface CompiledApi {
   readonly disableRateLimit: boolean
   readonly disableQuota: boolean
   readonly versioning: Versioning
+  /** the path lists (ignored, black, white) of each version that has any */
+  readonly pathLists: ReadonlyMap<string, PathLists>
+  /** those of the version a non-versioned API serves */
+  readonly defaultPathLists: PathLists | undefined
   /** the API-wide limit shared by every client, when set (global_rate_limit) */
   readonly globalRateLimit: { readonly rate: number, readonly per: number, readonly counter: string } | undefined
   readonly definition: ApiDefinition
@@ -115,6 +120,7 @@ export function compileApi (definition: ApiDefinition, loadedAtMs = Date.now()):
     disableRateLimit: definition.disable_rate_limit,
     disableQuota: definition.disable_quota,
     versioning: compileVersioning(definition),
+    ...compileAllPathLists(definition),
     globalRateLimit: compileGlobalRateLimit(definition, loadedAtMs),
     definition
   }
@@ -129,6 +135,18 @@ function compileGlobalRateLimit (definition: ApiDefinition, loadedAtMs: number):
   const limit = definition.global_rate_limit as { rate: number, per: number, disabled?: unknown }
   if (definition.disable_rate_limit || limit.disabled === true || !isRateLimited(limit.rate, limit.per)) return undefined
   return { rate: limit.rate, per: limit.per, counter: `rate-limit-apilimiter-${definition.org_id}${definition.api_id}:${loadedAtMs}` }
+}
+
+function compileAllPathLists (definition: ApiDefinition): Pick<CompiledApi, 'pathLists' | 'defaultPathLists'> {
+  const pathLists = new Map<string, PathLists>()
+  for (const [name, info] of Object.entries(definition.version_data.versions)) {
+    const lists = compilePathLists(info as Record<string, unknown>)
+    if (lists !== undefined) pathLists.set(name, lists)
+  }
+  // a non-versioned API serves its only version, else the one named Default, default or ''
+  const names = Object.keys(definition.version_data.versions)
+  const served = names.length === 1 ? names[0] : ['Default', 'default', ''].find((name) => names.includes(name))
+  return { pathLists, defaultPathLists: served === undefined ? undefined : pathLists.get(served) }
 }
 
 function compileVersioning (definition: ApiDefinition): Versioning {

@@ -8,6 +8,7 @@ import { checkExpiry } from '../core/expiry.js'
 import { realClientIp } from '../core/client-ip.js'
 import { upstreamPath } from '../core/upstream-path.js'
 import { resolveVersion } from '../core/version.js'
+import { checkPathLists, type PathOutcome } from '../core/path-lists.js'
 import type { Session } from '../model/session.js'
 import type { OrgSessions } from '../sessions/org-sessions.js'
 import type { ResolvedKey, SessionResolver } from '../sessions/session-resolver.js'
@@ -55,13 +56,15 @@ interface RequestContext {
   /** the version access rights are checked against; undefined when the API is not versioned */
   version: string | undefined
   key: ResolvedKey | undefined
+  /** an ignored path (spec gateway 5.5): no key is read and no key checks run */
+  ignored: boolean
 }
 
 /** Keyless APIs have no session: Tyk's quota headers are all 0. */
 const NO_SESSION_HEADERS: QuotaHeaders = Object.freeze(['0', '0', '0'] as const)
 
 /**
- * The data plane, in Tyk's order: route, version, IP lists, org, auth, expiry, access, allowed URLs,
+ * The data plane, in Tyk's order: route, version and path lists, IP lists, org, auth, expiry, access, allowed URLs,
  * rate limit, quota, proxy. The router is swapped whole on reload, so a request sees one
  * consistent set of APIs.
  */
@@ -89,7 +92,7 @@ export class Gateway {
       return
     }
     // Node joins repeated unknown headers with ', ': each is one string
-    const ctx: RequestContext = { req, res, api, path, query: queryAt === -1 ? '' : url.slice(queryAt + 1), nowMs: this.deps.clock(), startedMs: performance.now(), clientIp: realClientIp(req.headers['x-real-ip'] as string | undefined, req.headers['x-forwarded-for'] as string | undefined, req.socket.remoteAddress ?? ''), requestedVersion: '', version: undefined, key: undefined }
+    const ctx: RequestContext = { req, res, api, path, query: queryAt === -1 ? '' : url.slice(queryAt + 1), nowMs: this.deps.clock(), startedMs: performance.now(), clientIp: realClientIp(req.headers['x-real-ip'] as string | undefined, req.headers['x-forwarded-for'] as string | undefined, req.socket.remoteAddress ?? ''), requestedVersion: '', version: undefined, key: undefined, ignored: false }
     // Version errors come before authentication, as in Tyk.
     ctx.requestedVersion = requestedVersion(req, ctx.path, ctx.query, api)
     const version = resolveVersion(api.versioning, ctx.requestedVersion, ctx.nowMs)
@@ -99,6 +102,19 @@ export class Gateway {
     }
     ctx.version = version.version
     if (version.expiresMs !== Infinity) res.setHeader('x-tyk-api-expires', new Date(version.expiresMs).toUTCString().replace('GMT', 'UTC'))
+    const lists = version.version === undefined ? api.defaultPathLists : api.pathLists.get(version.version)
+    if (lists !== undefined) {
+      const listed = checkPathLists(lists, req.method ?? 'GET', withoutListenPath(path, api.listenPath), path)
+      if (listed.kind === 'forbidden') {
+        this.fail(ctx, 'ENDPOINT_FORBIDDEN')
+        return
+      }
+      if (listed.kind === 'reply') {
+        this.replyDirectly(ctx, listed)
+        return
+      }
+      ctx.ignored = listed.kind === 'ignored'
+    }
     // IP allow list, then deny list: after the version check, before the org and the key
     if ((api.ipAllowList !== undefined && !api.ipAllowList.has(ctx.clientIp)) || api.ipDenyList?.has(ctx.clientIp) === true) {
       this.fail(ctx, 'IP_DISALLOWED')
@@ -136,7 +152,7 @@ export class Gateway {
   }
 
   private authenticate (ctx: RequestContext): void {
-    if (ctx.api.keyless) {
+    if (ctx.api.keyless || ctx.ignored) {
       this.afterLimits(ctx, { kind: 'pass', headers: NO_SESSION_HEADERS })
       return
     }
@@ -224,6 +240,13 @@ export class Gateway {
     this.record(ctx, status, upstreamMs)
   }
 
+  /** A mock reply from a path list (method_actions "reply"): nothing after the version check runs. */
+  private replyDirectly (ctx: RequestContext, reply: Extract<PathOutcome, { kind: 'reply' }>): void {
+    ctx.res.writeHead(reply.code, reply.headers)
+    ctx.res.end(reply.body)
+    this.record(ctx, reply.code, 0)
+  }
+
   /** A gateway error in Tyk's format; recorded in analytics like any other answer. */
   private fail (ctx: RequestContext, code: ErrorCode): void {
     writeGatewayError(ctx.res, code)
@@ -252,6 +275,13 @@ export class Gateway {
   private writeHit (ctx: RequestContext, status: number, totalMs: number, upstreamMs: number, retentionS: number): void {
     this.deps.analytics?.record(this.hits.build(ctx, status, totalMs, upstreamMs, retentionS))
   }
+}
+
+/** The request path as the API sees it: the listen path gone, a leading slash kept. */
+function withoutListenPath (path: string, listenPath: string): string {
+  if (!path.startsWith(listenPath)) return path
+  const rest = path.slice(listenPath.length)
+  return rest.startsWith('/') ? rest : '/' + rest
 }
 
 /** Tyk's retention when enforce_org_data_age is on and the org has no session: 7 days. */

@@ -82,6 +82,7 @@ export const errors = {
   VERSION_DOES_NOT_EXIST: { status: 403, message: 'This API version does not seem to exist' },
   API_EXPIRED: { status: 403, message: 'API has expired, please check documentation or contact administrator' },
   VERSION_EXPIRED: { status: 403, message: 'Api Version has expired, please check documentation or contact administrator' },
+  ENDPOINT_FORBIDDEN: { status: 403, message: 'Requested endpoint is forbidden' }, // mw_version_check.go (black/white lists)
   RESOURCE_DISALLOWED: { status: 403, message: 'Access to this resource has been disallowed' }, // mw_granular_access.go
   RATE_LIMITED: { status: 429, message: 'Rate Limit Exceeded' }, // mw_rate_limiting.go
   QUOTA_EXCEEDED: { status: 403, message: 'Quota exceeded' }, // mw_rate_limiting.go
