@@ -132,6 +132,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     analytics,
     orgSessions: config.enforce_org_quotas ? orgSessions : undefined,
     orgDataAge: config.enforce_org_data_age ? orgSessions : undefined,
+    xffDepth: config.http_server_options.xff_depth,
     allowMasterKeys: config.allow_master_keys
   })
 

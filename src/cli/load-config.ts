@@ -34,6 +34,7 @@ const ENV_OVERRIDES: Readonly<Record<string, { readonly path: string, readonly k
   TYK_GW_HEALTHCHECKENDPOINTNAME: { path: 'health_check_endpoint_name', kind: 'string' },
   TYK_GW_READINESSCHECKENDPOINTNAME: { path: 'readiness_check_endpoint_name', kind: 'string' },
   TYK_GW_CONTROLAPIPORT: { path: 'control_api_port', kind: 'integer' },
+  TYK_GW_HTTPSERVEROPTIONS_XFFDEPTH: { path: 'http_server_options.xff_depth', kind: 'integer' },
   TYK_GW_POLICIES_POLICYSOURCE: { path: 'policies.policy_source', kind: 'string' },
   TYK_GW_POLICIES_POLICYRECORDNAME: { path: 'policies.policy_record_name', kind: 'string' },
   TYK_GW_POLICIES_POLICYPATH: { path: 'policies.policy_path', kind: 'string' },

@@ -1,18 +1,28 @@
 import { BlockList, isIP } from 'node:net'
 
 /**
- * Tyk's "real IP" (spec gateway 1.3.3): X-Real-IP when it is an IP, else the first
- * X-Forwarded-For entry when it is one, else the TCP peer. It trusts what the client sends, as
- * Tyk does: IP lists are only as strong as the proxy in front that sets these headers.
+ * Tyk's "real IP" (spec gateway 1.3.3): X-Real-IP when it is an IP, else the X-Forwarded-For
+ * entry `xffDepth` names (0: the first; d > 0: the d-th from the right, for a known number of
+ * proxies in front) when it is one, else the TCP peer. It trusts what the client sends, as Tyk
+ * does: IP lists are only as strong as the proxies in front that set these headers.
  */
-export function realClientIp (realIp: string | undefined, forwardedFor: string | undefined, peer: string): string {
+export function realClientIp (realIp: string | undefined, forwardedFor: string | undefined, peer: string, xffDepth = 0): string {
   if (realIp !== undefined && isIP(realIp) !== 0) return realIp
   if (forwardedFor !== undefined && forwardedFor !== '') {
-    const comma = forwardedFor.indexOf(',')
-    const first = (comma === -1 ? forwardedFor : forwardedFor.slice(0, comma)).trim()
-    if (isIP(first) !== 0) return first
+    const chosen = forwardedEntry(forwardedFor, xffDepth)
+    if (isIP(chosen) !== 0) return chosen
   }
   return peer
+}
+
+function forwardedEntry (forwardedFor: string, xffDepth: number): string {
+  if (xffDepth === 0) {
+    const comma = forwardedFor.indexOf(',')
+    return (comma === -1 ? forwardedFor : forwardedFor.slice(0, comma)).trim()
+  }
+  const entries = forwardedFor.split(',')
+  // out of range: no entry, so the peer is used
+  return xffDepth > entries.length ? '' : (entries[entries.length - xffDepth] ?? '').trim()
 }
 
 /** An allow or deny list of single addresses and CIDR ranges, IPv4 and IPv6 compared by value. */

@@ -35,6 +35,8 @@ export interface GatewayDeps {
   readonly analytics: AnalyticsQueue | undefined
   /** Present when enforce_org_data_age is on: an org's data_expires sets its records' retention. */
   readonly orgDataAge: OrgSessions | undefined
+  /** http_server_options.xff_depth: which X-Forwarded-For entry is the client's IP */
+  readonly xffDepth: number
   /** allow_master_keys: whether a key with no access rights may call every API */
   readonly allowMasterKeys: boolean
 }
@@ -92,7 +94,7 @@ export class Gateway {
       return
     }
     // Node joins repeated unknown headers with ', ': each is one string
-    const ctx: RequestContext = { req, res, api, path, query: queryAt === -1 ? '' : url.slice(queryAt + 1), nowMs: this.deps.clock(), startedMs: performance.now(), clientIp: realClientIp(req.headers['x-real-ip'] as string | undefined, req.headers['x-forwarded-for'] as string | undefined, req.socket.remoteAddress ?? ''), requestedVersion: '', version: undefined, key: undefined, ignored: false }
+    const ctx: RequestContext = { req, res, api, path, query: queryAt === -1 ? '' : url.slice(queryAt + 1), nowMs: this.deps.clock(), startedMs: performance.now(), clientIp: realClientIp(req.headers['x-real-ip'] as string | undefined, req.headers['x-forwarded-for'] as string | undefined, req.socket.remoteAddress ?? '', this.deps.xffDepth), requestedVersion: '', version: undefined, key: undefined, ignored: false }
     // Version errors come before authentication, as in Tyk.
     ctx.requestedVersion = requestedVersion(req, ctx.path, ctx.query, api)
     const version = resolveVersion(api.versioning, ctx.requestedVersion, ctx.nowMs)

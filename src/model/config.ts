@@ -39,6 +39,11 @@ export const StorageConfigSchema = Type.Object({
   key_prefix: str('gatehouse:')
 }, { ...open, default: {} })
 
+export const HttpServerOptionsSchema = Type.Object({
+  // which X-Forwarded-For entry is the client: 0 the first (left-most), d > 0 the d-th from the right
+  xff_depth: count()
+}, { ...open, default: {} })
+
 export const ConfigSchema = Type.Object({
   listen_address: str(),
   listen_port: port(8080),
@@ -68,6 +73,7 @@ export const ConfigSchema = Type.Object({
   readiness_check_endpoint_name: str('ready'),
   // 0 serves the management API on listen_port, as in Tyk.
   control_api_port: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  http_server_options: HttpServerOptionsSchema,
   storage: StorageConfigSchema
 }, open)
 

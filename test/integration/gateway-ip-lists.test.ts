@@ -86,4 +86,17 @@ test('IpList and realClientIp: IPv4-mapped peers, bad CIDRs skipped, header orde
   assert.equal(realClientIp('1.2.3.4', '5.6.7.8', '9.9.9.9'), '1.2.3.4')
   assert.equal(realClientIp(undefined, ' 5.6.7.8 , 1.1.1.1', '9.9.9.9'), '5.6.7.8')
   assert.equal(realClientIp('x', 'y', '9.9.9.9'), '9.9.9.9')
+  assert.equal(realClientIp(undefined, '1.1.1.1, 2.2.2.2 , 3.3.3.3', '9.9.9.9', 1), '3.3.3.3', 'xff_depth 1: the right-most')
+  assert.equal(realClientIp(undefined, '1.1.1.1, 2.2.2.2 , 3.3.3.3', '9.9.9.9', 2), '2.2.2.2')
+  assert.equal(realClientIp(undefined, '1.1.1.1, 2.2.2.2 , 3.3.3.3', '9.9.9.9', 4), '9.9.9.9', 'out of range: the peer')
+})
+
+test('http_server_options.xff_depth picks the client from the right of X-Forwarded-For', async (t) => {
+  const upstream = await startEchoUpstream()
+  const apps = join(tempDir(), 'apps')
+  writeJson(apps, 'api.json', anApi({ api_id: 'api', listen_path: '/api/', target: upstream.url, keyless: true, allowed_ips: ['10.0.0.2'] }))
+  const gh = await startTestGatehouse({ app_path: apps, http_server_options: { xff_depth: 1 } })
+  t.after(async () => { await gh.close(); await upstream.close() })
+  assert.equal(await statusFrom(gh, '/api/x', { 'x-forwarded-for': '10.0.0.1, 10.0.0.2' }), 200)
+  assert.equal(await statusFrom(gh, '/api/x', { 'x-forwarded-for': '10.0.0.2, 10.0.0.1' }), 403, 'a client-supplied left-most entry is not trusted')
 })

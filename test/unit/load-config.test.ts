@@ -100,7 +100,8 @@ const OVERRIDES: Array<{ name: string, value: string, path: string, want: unknow
   { name: 'TYK_GW_ENABLEHASHEDKEYSLISTING', value: 'TRUE', path: 'enable_hashed_keys_listing', want: true },
   { name: 'TYK_GW_CONTROLAPIPORT', value: '8081', path: 'control_api_port', want: 8081 },
   { name: 'TYK_GW_PROXYDEFAULTTIMEOUT', value: '2.5', path: 'proxy_default_timeout', want: 2.5 },
-  { name: 'TYK_GW_ENFORCEORGDATAAGE', value: 'true', path: 'enforce_org_data_age', want: true }
+  { name: 'TYK_GW_ENFORCEORGDATAAGE', value: 'true', path: 'enforce_org_data_age', want: true },
+  { name: 'TYK_GW_HTTPSERVEROPTIONS_XFFDEPTH', value: '2', path: 'http_server_options.xff_depth', want: 2 }
 ]
 
 for (const c of OVERRIDES) {
