@@ -51,7 +51,7 @@ interface RequestContext {
   readonly nowMs: number
   /** performance.now() when the request arrived, for the analytics latency */
   readonly startedMs: number
-  /** Tyk's real IP (X-Real-IP, X-Forwarded-For, peer), read at arrival: the socket may be gone when the record is written */
+  /** Tyk's real IP (X-Real-IP, X-Forwarded-For, peer), read at arrival: the socket may be gone later */
   readonly clientIp: string
   /** the version the request named ('' for none) */
   requestedVersion: string
@@ -66,8 +66,8 @@ interface RequestContext {
 const NO_SESSION_HEADERS: QuotaHeaders = Object.freeze(['0', '0', '0'] as const)
 
 /**
- * The data plane, in Tyk's order: route, version and path lists, IP lists, org, auth, expiry, access, allowed URLs,
- * rate limit, quota, proxy. The router is swapped whole on reload, so a request sees one
+ * The data plane, in Tyk's order: route, version and path lists, IP lists, org, auth, expiry,
+ * access, allowed URLs, rate limit, quota, proxy. The router is swapped whole on reload, so a request sees one
  * consistent set of APIs.
  */
 export class Gateway {
@@ -104,24 +104,7 @@ export class Gateway {
     }
     ctx.version = version.version
     if (version.expiresMs !== Infinity) res.setHeader('x-tyk-api-expires', new Date(version.expiresMs).toUTCString().replace('GMT', 'UTC'))
-    const lists = version.version === undefined ? api.defaultPathLists : api.pathLists.get(version.version)
-    if (lists !== undefined) {
-      const listed = checkPathLists(lists, req.method ?? 'GET', withoutListenPath(path, api.listenPath), path)
-      if (listed.kind === 'forbidden') {
-        this.fail(ctx, 'ENDPOINT_FORBIDDEN')
-        return
-      }
-      if (listed.kind === 'reply') {
-        this.replyDirectly(ctx, listed)
-        return
-      }
-      ctx.ignored = listed.kind === 'ignored'
-    }
-    // IP allow list, then deny list: after the version check, before the org and the key
-    if ((api.ipAllowList !== undefined && !api.ipAllowList.has(ctx.clientIp)) || api.ipDenyList?.has(ctx.clientIp) === true) {
-      this.fail(ctx, 'IP_DISALLOWED')
-      return
-    }
+    if (!this.passesPathAndIpLists(ctx)) return
     const orgSessions = this.deps.orgSessions
     if (orgSessions !== undefined && api.orgId !== '') {
       const org = orgSessions.get(api.orgId)
@@ -133,6 +116,32 @@ export class Gateway {
       return
     }
     this.authenticate(ctx)
+  }
+
+  /**
+   * The version's path lists (ignored, black, white, mock replies), then the API's IP allow and
+   * deny lists, before the org and the key, as in Tyk. False when the request was answered.
+   */
+  private passesPathAndIpLists (ctx: RequestContext): boolean {
+    const { api, path } = ctx
+    const lists = ctx.version === undefined ? api.defaultPathLists : api.pathLists.get(ctx.version)
+    if (lists !== undefined) {
+      const listed = checkPathLists(lists, ctx.req.method ?? 'GET', withoutListenPath(path, api.listenPath), path)
+      if (listed.kind === 'forbidden') {
+        this.fail(ctx, 'ENDPOINT_FORBIDDEN')
+        return false
+      }
+      if (listed.kind === 'reply') {
+        this.replyDirectly(ctx, listed)
+        return false
+      }
+      ctx.ignored = listed.kind === 'ignored'
+    }
+    if ((api.ipAllowList !== undefined && !api.ipAllowList.has(ctx.clientIp)) || api.ipDenyList?.has(ctx.clientIp) === true) {
+      this.fail(ctx, 'IP_DISALLOWED')
+      return false
+    }
+    return true
   }
 
   /** Tyk's OrganizationMonitor: inactive org, org rate limit, org quota, before auth. */
