@@ -1,3 +1,4 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http'
 import { pathPattern } from './allowed-urls.js'
 
 /** What a version's path lists say of one request (spec gateway 5.5). */
@@ -76,9 +77,22 @@ function actionOf (action: unknown, meaning: Action): Action {
   if (fields.action !== 'reply') return FORBIDDEN
   const headers: Record<string, string> = {}
   if (fields.headers !== null && typeof fields.headers === 'object') {
-    for (const [name, value] of Object.entries(fields.headers as Record<string, unknown>)) if (typeof value === 'string') headers[name] = value
+    for (const [name, value] of Object.entries(fields.headers as Record<string, unknown>)) {
+      if (typeof value === 'string' && isValidHeader(name, value)) headers[name] = value
+    }
   }
-  return Object.freeze({ kind: 'reply', code: typeof fields.code === 'number' && fields.code >= 100 && fields.code <= 599 ? fields.code : 200, body: typeof fields.data === 'string' ? fields.data : '', headers })
+  return Object.freeze({ kind: 'reply', code: typeof fields.code === 'number' && Number.isInteger(fields.code) && fields.code >= 200 && fields.code <= 599 ? fields.code : 200, body: typeof fields.data === 'string' ? fields.data : '', headers })
+}
+
+/** A header Node could not write would throw on the request path: it is dropped at load instead. */
+function isValidHeader (name: string, value: string): boolean {
+  try {
+    validateHeaderName(name)
+    validateHeaderValue(name, value)
+    return true
+  } catch {
+    return false
+  }
 }
 
 function patternOf (path: string, ignoreCase: boolean): RegExp {
