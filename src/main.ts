@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino'
 import { buildAdminApp } from './admin/app.js'
 import { loadApiDefinitions } from './apis/load-api-definitions.js'
 import { compileApi, type CompiledApi } from './gateway/compiled-api.js'
+import { writeGatewayError } from './gateway/error-writer.js'
 import { Gateway } from './gateway/gateway.js'
 import { UpstreamProxy } from './gateway/proxy.js'
 import { ApiRouter } from './gateway/router.js'
@@ -195,7 +196,15 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
       admin.handle(req, res)
       return
     }
-    gateway.handle(req, res)
+    try {
+      gateway.handle(req, res)
+    } catch (err) {
+      // a bug must cost one request, never the process and every connection on it
+      // the path only: a query string may carry a key (use_param)
+      logger.error({ err, path: (req.url ?? '').split('?')[0] }, 'gateway request failed')
+      if (!res.headersSent) writeGatewayError(res, 'INTERNAL')
+      else res.destroy()
+    }
   })
   await listen(server, config.listen_port, config.listen_address)
   const { port } = server.address() as AddressInfo
