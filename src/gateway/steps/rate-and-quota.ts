@@ -1,5 +1,5 @@
 import { effectiveLimit, quotaCounterName, rateCounterName, type EffectiveLimit } from '../../core/effective-limit.js'
-import { isQuotaLimited } from '../../core/quota.js'
+import { isQuotaLimited, type QuotaDecision } from '../../core/quota.js'
 import { isRateLimited, type RateDecision } from '../../core/rate-limit.js'
 import type { ErrorCode } from '../../model/errors.js'
 import type { ResolvedKey } from '../../sessions/session-resolver.js'
@@ -19,6 +19,9 @@ interface LimitPlan extends EffectiveLimit {
   readonly quotaCounter: string
   /** an unlimited quota shows the session's numbers, which stay 0 (Limit -1, Remaining 0) */
   readonly unlimitedHeaders: QuotaHeaders
+  /** X-RateLimit-Limit as text, and the last X-RateLimit-Reset made: one per quota period */
+  readonly limitText: string
+  readonly reset: { seconds: number, text: string }
 }
 
 /** Keyed by the cached, frozen ResolvedKey: a key change makes a new one, and the plan goes with it. */
@@ -37,7 +40,9 @@ function limitPlanOf (api: CompiledApi, key: ResolvedKey): LimitPlan {
       ...limits,
       rateCounter: rateCounterName(limits.scope, key.id, key.session.last_updated),
       quotaCounter: quotaCounterName(limits.scope, key.id),
-      unlimitedHeaders: Object.freeze([String(limits.quotaMax), '0', String(key.session.quota_renews)] as const)
+      unlimitedHeaders: Object.freeze([String(limits.quotaMax), '0', String(key.session.quota_renews)] as const),
+      limitText: String(limits.quotaMax),
+      reset: { seconds: NaN, text: '' }
     })
     byApi.set(api.apiId, plan)
   }
@@ -91,11 +96,18 @@ function checkQuota (api: CompiledApi, key: ResolvedKey, limits: LimitPlan, coun
     return { kind: 'pass', headers: limits.unlimitedHeaders }
   }
   const decision = counters.quota(limits.quotaCounter, limits.quotaMax, limits.quotaRenewalRate, nowMs)
-  const settle = (settled: Awaited<typeof decision>): LimitOutcome => {
-    if (settled.kind === 'block') return QUOTA_EXCEEDED
-    // a quota that never renews shows "now" as its renewal time, as Tyk does
-    const resetSeconds = Math.floor((settled.periodEndMs === Infinity ? nowMs : settled.periodEndMs) / 1000)
-    return { kind: 'pass', headers: [String(limits.quotaMax), String(settled.remaining), String(resetSeconds)] }
+  if (decision instanceof Promise) return decision.then((settled) => quotaOutcome(limits, settled, nowMs))
+  return quotaOutcome(limits, decision, nowMs)
+}
+
+function quotaOutcome (limits: LimitPlan, decision: QuotaDecision, nowMs: number): LimitOutcome {
+  if (decision.kind === 'block') return QUOTA_EXCEEDED
+  // a quota that never renews shows "now" as its renewal time, as Tyk does
+  const resetSeconds = Math.floor((decision.periodEndMs === Infinity ? nowMs : decision.periodEndMs) / 1000)
+  const reset = limits.reset
+  if (reset.seconds !== resetSeconds) {
+    reset.seconds = resetSeconds
+    reset.text = String(resetSeconds)
   }
-  return decision instanceof Promise ? decision.then(settle) : settle(decision)
+  return { kind: 'pass', headers: [limits.limitText, String(decision.remaining), reset.text] }
 }
