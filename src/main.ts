@@ -66,9 +66,9 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const store = new SqliteStore({ path: config.storage.path })
   const bus = new LocalBus()
   const counters = new LocalCounters(store.db, clock)
-  const background = store.background
-  if (background === undefined) throw new GatehouseStartError('the embedded store needs a database file (storage.path), not an in-memory database')
-  const analyticsSink = new SqliteAnalytics(store.db, (hits, now) => background.writeAnalytics(hits, now))
+  const analyticsWriter = store.analyticsWriter
+  if (analyticsWriter === undefined) throw new GatehouseStartError('the embedded store needs a database file (storage.path), not an in-memory database')
+  const analyticsSink = new SqliteAnalytics(store.db, analyticsWriter)
   const analytics = config.enable_analytics
     ? new AnalyticsQueue({ sink: analyticsSink, onError: (err) => { logger.error({ err }, 'analytics batch lost') } })
     : undefined

@@ -32,7 +32,7 @@ const NO_TAGS: readonly string[] = Object.freeze([])
 const keyTagsCache = new WeakMap<Session, readonly string[]>()
 
 /**
- * Fills one analytics hit (spec gateway 7.2) with only what the writer thread cannot know.
+ * Fills one analytics hit (spec gateway 7.2) with only what the store cannot know.
  * One HitBuilder per gateway, its hit overwritten per request: the queue copies the values into
  * its columns at once, so no object is made per request.
  */

@@ -30,9 +30,8 @@ const STRING_FIELDS = REFS_PER_HIT - 2
 
 /**
  * Analytics hits as columns (layout: HitColumns), filled on the request path and handed to the
- * writer thread whole. A hit costs a few typed-array stores and string lookups: no object kept
- * per request, nothing for the GC, and the hand-off transfers three buffers instead of cloning
- * hundreds of arrays. The stores in add() are written out one by one on purpose: a loop over
+ * analytics writer whole. A hit costs a few typed-array stores and string lookups: no object kept
+ * per request, nothing for the GC, and the store writes three buffers as they are. The stores in add() are written out one by one on purpose: a loop over
  * the values would need an array per request.
  */
 export class HitBatch {

@@ -35,7 +35,7 @@ export type AnalyticsRecord = Static<typeof AnalyticsRecordSchema>
 
 /**
  * What the request path hands over for one record: primitives in a fixed order, cheap to make
- * and to pass to the writer thread, which expands it into an AnalyticsRecord.
+ * and to hand to the store, which expands it into an AnalyticsRecord when read.
  */
 export type AnalyticsHit = readonly [
   nowMs: number,
@@ -96,13 +96,13 @@ export interface AnalyticsQuery {
 }
 
 /**
- * Hits as columns: how the request path hands them to the writer thread and how the embedded
+ * Hits as columns: how the request path hands them to the analytics writer and how the embedded
  * store keeps them. Hit i is:
  * - numbers[i * 5 + 0..4]: nowMs, totalMs, upstreamMs, contentLength, expireAtMs
  * - status[i]
  * - refs[i * 14 + 0..13]: method, rawPath, host, userAgent, clientIp, apiKey, apiId, orgId,
  *   apiName, apiVersion, alias, oauthId (indexes into `strings`), keyTags, apiTags (into `lists`)
- * The writer thread's source (store/sqlite/background-writer.ts) reads this layout too.
+ * store/sqlite/analytics-writer.ts and hit-blob.ts read this layout too.
  */
 export const NUMBERS_PER_HIT = 5
 /** Where expireAtMs sits among a hit's numbers. */

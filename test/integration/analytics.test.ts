@@ -107,7 +107,7 @@ test('records and counts written before analytics were batched are migrated, not
     old.run(at + offset, 'a', 'acme', 'hash1', code, JSON.stringify({ method: 'GET', response_code: code, api_id: 'a', org_id: 'acme', api_key: 'hash1', timestamp: new Date(at + offset).toISOString() }))
   }
   migrate(db)
-  const analytics = new SqliteAnalytics(db, async () => {})
+  const analytics = new SqliteAnalytics(db, { write: async () => {} })
   const summary = analytics.summarize({ field: 'api_key', value: 'hash1', fromMs: at - 3_600_000, toMs: at + 3_600_000, resolution: 'hour' })
   assert.deepEqual([summary.total, summary.by_status], [3, { 200: 2, 429: 1 }])
   const records = analytics.records({ field: 'org_id', value: 'acme', fromMs: at, toMs: at + 60_000, limit: 10 })

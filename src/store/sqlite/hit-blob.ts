@@ -1,11 +1,34 @@
 import { EXPIRE_AT_NUMBER, KEPT_FOR_GOOD_MS, NUMBERS_PER_HIT, REFS_PER_HIT, type HitColumns } from '../../model/analytics-record.js'
 
-/**
- * Reads a stored analytics batch of format 'columns', as the writer thread encodes it
- * (background-writer.ts): u32 header length, header JSON {count, strings, lists, numbersPerHit},
- * then Float64 numbers at the next multiple of 8, Uint16 status, Uint32 refs at the next multiple
- * of 4. Batches from before retention have 4 numbers per hit and were kept for good.
+/*
+ * A stored analytics batch of format 'columns': u32 header length, header JSON {count, strings,
+ * lists, numbersPerHit}, then Float64 numbers at the next multiple of 8, Uint16 status, Uint32
+ * refs at the next multiple of 4. Batches from before retention have 4 numbers per hit and were
+ * kept for good.
  */
+
+/** The stored form of `columns` (refs widened to 32 bits: merged batches may hold many strings). */
+export function blobOfColumns (columns: HitColumns): Buffer {
+  const { count } = columns
+  const header = Buffer.from(JSON.stringify({ count, strings: columns.strings, lists: columns.lists, numbersPerHit: NUMBERS_PER_HIT }))
+  const numbersAt = align(4 + header.length, 8)
+  const statusAt = numbersAt + count * NUMBERS_PER_HIT * 8
+  const refsAt = align(statusAt + count * 2, 4)
+  const body = Buffer.alloc(refsAt + count * REFS_PER_HIT * 4)
+  body.writeUInt32LE(header.length, 0)
+  header.copy(body, 4)
+  copyInto(body, numbersAt, columns.numbers.subarray(0, count * NUMBERS_PER_HIT))
+  copyInto(body, statusAt, columns.status.subarray(0, count))
+  const refs = columns.refs instanceof Uint32Array ? columns.refs.subarray(0, count * REFS_PER_HIT) : Uint32Array.from(columns.refs.subarray(0, count * REFS_PER_HIT))
+  copyInto(body, refsAt, refs)
+  return body
+}
+
+function copyInto (body: Buffer, at: number, values: Float64Array | Uint16Array | Uint32Array): void {
+  body.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), at)
+}
+
+/** Reads what blobOfColumns stored (and the older 4-number layout). */
 export function columnsOfBlob (body: Buffer): HitColumns {
   const headerLength = body.readUInt32LE(0)
   const header = JSON.parse(body.toString('utf8', 4, 4 + headerLength)) as { count: number, strings: string[], lists: string[][], numbersPerHit?: number }

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { EXPIRE_AT_NUMBER, HIT_REF, hitAt, NUMBERS_PER_HIT, REFS_PER_HIT, type AnalyticsHit, type AnalyticsQuery, type AnalyticsRecord, type AnalyticsSummary, type HitColumns, type RecordsQuery } from '../../model/analytics-record.js'
+import type { AnalyticsWriter } from './analytics-writer.js'
 import { columnsOfBlob } from './hit-blob.js'
 import { toTykRecord } from '../../core/tyk-analytics-record.js'
 import type { AnalyticsSink } from '../ports.js'
@@ -16,15 +17,14 @@ interface CountRow { bucket: number, code: number, n: number }
 interface BatchRow { format: 'columns' | 'hits' | 'records', body: string | Buffer }
 
 /**
- * Analytics in the embedded store (written by the writer thread): the hits of each flush as one
+ * Analytics in the embedded store (written by AnalyticsWriter): the hits of each flush as one
  * row, and request counts per minute, API, org, key hash and status for the summaries.
  */
 export class SqliteAnalytics implements AnalyticsSink {
   private readonly counts: Record<AnalyticsQuery['field'], Statement<[number, string, number, number, number], CountRow>>
   private readonly batches: Statement<[number, number, number, number], BatchRow>
 
-  /** @param writeInBackground stores the hits on the writer thread */
-  constructor (db: Database, private readonly writeInBackground: (hits: HitColumns, now: boolean) => Promise<void>) {
+  constructor (db: Database, private readonly writer: Pick<AnalyticsWriter, 'write'>) {
     // the column is one of three fixed names, never user input
     const countsBy = (column: AnalyticsQuery['field']): Statement<[number, string, number, number, number], CountRow> => db.prepare(
       `SELECT CAST(minute * ${MINUTE_MS} / ? AS INTEGER) AS bucket, response_code AS code, SUM(n) AS n FROM analytics_counts
@@ -33,7 +33,7 @@ export class SqliteAnalytics implements AnalyticsSink {
     )
     this.counts = { api_key: countsBy('api_key'), api_id: countsBy('api_id'), org_id: countsBy('org_id') }
     // a batch spans at most a flush interval or so, but bound the scan by its id order too;
-    // expired rows not yet purged (the writer thread does, once a minute) are left out
+    // expired rows not yet purged (AnalyticsPurge does, once a minute) are left out
     this.batches = db.prepare('SELECT format, body FROM analytics_batches WHERE last_ms >= ? AND first_ms < ? AND expires_ms > ? ORDER BY id LIMIT ?')
   }
 
@@ -70,7 +70,7 @@ export class SqliteAnalytics implements AnalyticsSink {
   }
 
   write (hits: HitColumns, now: boolean): Promise<void> {
-    return this.writeInBackground(hits, now)
+    return this.writer.write(hits, now)
   }
 
   summarize (query: AnalyticsQuery): AnalyticsSummary {

@@ -5,8 +5,10 @@ import type { Policy } from '../../model/policy.js'
 import type { Session } from '../../model/session.js'
 import { policyIdsOf } from '../../core/policy-merge.js'
 import type { KeyIndex, Store, StoredKey } from '../ports.js'
-import { BackgroundWriter } from './background-writer.js'
+import { AnalyticsPurge } from './analytics-purge.js'
+import { AnalyticsWriter } from './analytics-writer.js'
 import { migrate } from './migrations.js'
+import { WalCheckpoints } from './wal-checkpoints.js'
 import { WriteBatcher } from './write-batcher.js'
 
 export interface SqliteStoreOptions {
@@ -14,8 +16,8 @@ export interface SqliteStoreOptions {
   readonly path: string
   /** Parsed keys kept in memory (0 turns the cache off). */
   readonly cachedKeys?: number
-  /** Told when a background WAL checkpoint fails. */
-  readonly onCheckpointError?: (message: string) => void
+  /** Told when a WAL checkpoint or an analytics purge fails. */
+  readonly onHousekeepingError?: (message: string) => void
 }
 
 /** The embedded store: one SQLite file in WAL mode, writes group-committed with a full sync. */
@@ -28,8 +30,9 @@ export class SqliteStore implements Store {
    */
   private readonly cache = new Map<string, StoredKey>()
   private readonly cachedKeys: number
-  /** Checkpoints and analytics inserts, off the event loop; absent for ':memory:'. */
-  readonly background: BackgroundWriter | undefined
+  /** Stores analytics through a second connection (synchronous=NORMAL); absent for ':memory:'. */
+  readonly analyticsWriter: AnalyticsWriter | undefined
+  private readonly housekeeping: { readonly db: Database, readonly purge: AnalyticsPurge, readonly checkpoints: WalCheckpoints } | undefined
   private readonly statements: {
     readonly get: Statement<[string], { session: string, token_check: string }>
     readonly upsert: Statement<[string, string, string, number, string, string, number, number]>
@@ -65,11 +68,18 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000')
     migrate(this.db)
     if (file !== ':memory:') {
-      // Checkpoints run on the writer thread four times a second; the commit-time one (which
-      // stalls the event loop: seen 1.1 s at 5k creates/s with a 40 MB limit) is only a safety
-      // valve now, at ~200 MB of WAL.
+      // Checkpoints run four times a second (WalCheckpoints); the commit-time one is only a
+      // safety valve now, at ~200 MB of WAL.
       this.db.pragma('wal_autocheckpoint = 50000')
-      this.background = new BackgroundWriter(file, 250, options.onCheckpointError ?? (() => {}))
+      const onError = options.onHousekeepingError ?? (() => {})
+      // analytics may lose their last moments to a power cut (never to a crash), so their
+      // commits skip the fsync that keys pay for
+      const db = new BetterSqlite3(file)
+      db.pragma('busy_timeout = 5000')
+      db.pragma('synchronous = NORMAL')
+      db.pragma('wal_autocheckpoint = 0')
+      this.analyticsWriter = new AnalyticsWriter(db)
+      this.housekeeping = { db, purge: new AnalyticsPurge(db, onError), checkpoints: new WalCheckpoints(db, 250, onError) }
     }
     this.statements = {
       get: this.db.prepare('SELECT session, token_check FROM keys WHERE id = ?'),
@@ -214,7 +224,12 @@ export class SqliteStore implements Store {
 
   async close (): Promise<void> {
     this.batcher.flush()
-    await this.background?.close()
+    this.analyticsWriter?.close()
+    if (this.housekeeping !== undefined) {
+      this.housekeeping.purge.stop()
+      this.housekeeping.checkpoints.stop()
+      this.housekeeping.db.close()
+    }
     this.db.close()
   }
 }

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import BetterSqlite3 from 'better-sqlite3'
+import { HitBatch, type HitValues } from '../../src/analytics/hit-batch.js'
+import { SqliteAnalytics } from '../../src/store/sqlite/sqlite-analytics.js'
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { tempDir } from '../helpers/gatehouse.js'
+
+const MINUTE_MS = 60_000
+const DAY_MS = 86_400_000
+
+function hitOf (i: number, nowMs: number, retentionMs: number): HitValues {
+  return {
+    nowMs,
+    status: i % 7 === 0 ? 429 : 200,
+    totalMs: 1,
+    upstreamMs: 0.5,
+    method: 'GET',
+    rawPath: `/p${i}`,
+    host: 'example.test',
+    userAgent: 'test',
+    contentLength: -1,
+    clientIp: '127.0.0.1',
+    apiKey: `key${i % 5}`,
+    apiId: 'a',
+    orgId: 'acme',
+    apiName: 'A',
+    apiVersion: 'Default',
+    alias: '',
+    oauthId: '',
+    keyTags: [],
+    apiTags: [],
+    expireAtMs: nowMs + retentionMs
+  }
+}
+
+test('the analytics writer stores hand-offs above one row\'s size, with two retentions, exactly; close writes what is buffered', async (t) => {
+  const dir = tempDir()
+  const store = new SqliteStore({ path: dir })
+  t.after(() => store.close())
+  const writer = store.analyticsWriter
+  assert.ok(writer !== undefined)
+  const startMs = Date.now() - 10 * MINUTE_MS
+  // three full hand-offs (12,288 hits) in one flush: more than one stored row holds
+  const written: Array<Promise<void>> = []
+  for (let part = 0; part < 3; part++) {
+    const batch = new HitBatch(4096)
+    for (let j = 0; j < 4096; j++) {
+      const i = part * 4096 + j
+      batch.add(hitOf(i, startMs + i * 10, i % 2 === 0 ? DAY_MS : 2 * DAY_MS))
+    }
+    written.push(writer.write(batch.columns(), false))
+  }
+  writer.close()
+  await Promise.all(written)
+  const db = new BetterSqlite3(`${dir}/gatehouse.db`, { readonly: true })
+  t.after(() => db.close())
+  const rows = db.prepare('SELECT count, expires_ms AS expiresMs, last_ms AS lastMs FROM analytics_batches').all() as Array<{ count: number, expiresMs: number, lastMs: number }>
+  assert.equal(rows.reduce((sum, row) => sum + row.count, 0), 3 * 4096)
+  assert.ok(rows.length >= 4, `two retentions in at least two chunks: ${rows.length} rows`)
+  assert.ok(rows.every((row) => [DAY_MS, 2 * DAY_MS].some((retention) => Math.abs(row.expiresMs - row.lastMs - retention) <= 1)), 'each row expires with its newest hit')
+
+  const analytics = new SqliteAnalytics(store.db, writer)
+  const range = { fromMs: startMs - MINUTE_MS, toMs: Date.now() + MINUTE_MS }
+  const summary = analytics.summarize({ field: 'api_id', value: 'a', ...range, resolution: 'hour' })
+  const refused = Math.ceil(3 * 4096 / 7)
+  assert.deepEqual([summary.total, summary.by_status], [3 * 4096, { 200: 3 * 4096 - refused, 429: refused }])
+  const ofKey3 = analytics.records({ field: 'api_key', value: 'key3', ...range, limit: 10_000 })
+  const expectedPaths = Array.from({ length: 3 * 4096 }, (_, i) => i).filter((i) => i % 5 === 3).map((i) => `/p${i}`)
+  assert.deepEqual(ofKey3.map((record) => record.path).sort(), expectedPaths.sort())
+  assert.equal(analytics.summarize({ field: 'api_key', value: 'key3', ...range, resolution: 'day' }).total, expectedPaths.length)
+})
