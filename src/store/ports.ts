@@ -91,8 +91,8 @@ export interface Counters {
 
 /** Where analytics records go, in batches, off the request path. */
 export interface AnalyticsSink {
-  /** `now`: commit at once, with anything handed over before (a flush asked for); else whenever the sink batches */
-  write: (hits: HitColumns, now: boolean) => void | Promise<void>
+  /** Settles once these hits, and every hand-off before them, are stored. */
+  write: (hits: HitColumns) => void | Promise<void>
   summarize: (query: AnalyticsQuery) => AnalyticsSummary | Promise<AnalyticsSummary>
   records: (query: RecordsQuery) => AnalyticsRecord[] | Promise<AnalyticsRecord[]>
 }

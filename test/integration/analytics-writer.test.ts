@@ -34,14 +34,14 @@ function hitOf (i: number, nowMs: number, retentionMs: number): HitValues {
   }
 }
 
-test('the analytics writer stores hand-offs above one row\'s size, with two retentions, exactly; close writes what is buffered', async (t) => {
+test('the analytics writer stores each hand-off as one compressed row per retention, counts exact across hand-offs; close writes what is buffered', async (t) => {
   const dir = tempDir()
   const store = new SqliteStore({ path: dir })
   t.after(() => store.close())
   const writer = store.analyticsWriter
   assert.ok(writer !== undefined)
   const startMs = Date.now() - 10 * MINUTE_MS
-  // three full hand-offs (12,288 hits) in one flush: more than one stored row holds
+  // three full hand-offs (12,288 hits) in one turn, each with its own dictionary and two retentions
   const written: Array<Promise<void>> = []
   for (let part = 0; part < 3; part++) {
     const batch = new HitBatch(4096)
@@ -49,15 +49,17 @@ test('the analytics writer stores hand-offs above one row\'s size, with two rete
       const i = part * 4096 + j
       batch.add(hitOf(i, startMs + i * 10, i % 2 === 0 ? DAY_MS : 2 * DAY_MS))
     }
-    written.push(writer.write(batch.columns(), false))
+    written.push(writer.write(batch.columns()))
   }
-  writer.close()
+  await writer.close()
   await Promise.all(written)
   const db = new BetterSqlite3(`${dir}/gatehouse.db`, { readonly: true })
   t.after(() => db.close())
-  const rows = db.prepare('SELECT count, expires_ms AS expiresMs, last_ms AS lastMs FROM analytics_batches').all() as Array<{ count: number, expiresMs: number, lastMs: number }>
+  const rows = db.prepare('SELECT count, expires_ms AS expiresMs, last_ms AS lastMs, body FROM analytics_batches').all() as Array<{ count: number, expiresMs: number, lastMs: number, body: Buffer }>
   assert.equal(rows.reduce((sum, row) => sum + row.count, 0), 3 * 4096)
-  assert.ok(rows.length >= 4, `two retentions in at least two chunks: ${rows.length} rows`)
+  assert.equal(rows.length, 6, 'one row per hand-off and retention')
+  const storedBytes = rows.reduce((sum, row) => sum + row.body.length, 0)
+  assert.ok(storedBytes < 3 * 4096 * 40, `compressed: ${storedBytes / (3 * 4096)} bytes a hit (98 uncompressed)`)
   assert.ok(rows.every((row) => [DAY_MS, 2 * DAY_MS].some((retention) => Math.abs(row.expiresMs - row.lastMs - retention) <= 1)), 'each row expires with its newest hit')
 
   const analytics = new SqliteAnalytics(store.db, writer)

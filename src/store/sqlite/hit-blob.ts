@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib'
 import { EXPIRE_AT_NUMBER, KEPT_FOR_GOOD_MS, NUMBERS_PER_HIT, REFS_PER_HIT, type HitColumns } from '../../model/analytics-record.js'
 
 /*
@@ -28,8 +29,15 @@ function copyInto (body: Buffer, at: number, values: Float64Array | Uint16Array 
   body.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), at)
 }
 
-/** Reads what blobOfColumns stored (and the older 4-number layout). */
-export function columnsOfBlob (body: Buffer): HitColumns {
+/**
+ * Marks a blob whose rest is blobOfColumns' bytes, deflated (AnalyticsWriter): no plain blob
+ * starts so, its header would be 4 GiB long.
+ */
+export const COMPRESSED_BLOB_MARK = Buffer.from([0xff, 0xff, 0xff, 0xff])
+
+/** Reads what blobOfColumns stored, compressed or not (and the older 4-number layout). */
+export function columnsOfBlob (row: Buffer): HitColumns {
+  const body = row.subarray(0, COMPRESSED_BLOB_MARK.length).equals(COMPRESSED_BLOB_MARK) ? inflateRawSync(row.subarray(COMPRESSED_BLOB_MARK.length)) : row
   const headerLength = body.readUInt32LE(0)
   const header = JSON.parse(body.toString('utf8', 4, 4 + headerLength)) as { count: number, strings: string[], lists: string[][], numbersPerHit?: number }
   const count = header.count

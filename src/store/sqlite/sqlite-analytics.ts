@@ -69,8 +69,8 @@ export class SqliteAnalytics implements AnalyticsSink {
     return out
   }
 
-  write (hits: HitColumns, now: boolean): Promise<void> {
-    return this.writer.write(hits, now)
+  write (hits: HitColumns): Promise<void> {
+    return this.writer.write(hits)
   }
 
   summarize (query: AnalyticsQuery): AnalyticsSummary {

@@ -68,7 +68,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000')
     migrate(this.db)
     if (file !== ':memory:') {
-      // Checkpoints run four times a second (WalCheckpoints); the commit-time one is only a
+      // Checkpoints run on a timer (WalCheckpoints); the commit-time one is only a
       // safety valve now, at ~200 MB of WAL.
       this.db.pragma('wal_autocheckpoint = 50000')
       const onError = options.onHousekeepingError ?? (() => {})
@@ -79,7 +79,7 @@ export class SqliteStore implements Store {
       db.pragma('synchronous = NORMAL')
       db.pragma('wal_autocheckpoint = 0')
       this.analyticsWriter = new AnalyticsWriter(db)
-      this.housekeeping = { db, purge: new AnalyticsPurge(db, onError), checkpoints: new WalCheckpoints(db, 250, onError) }
+      this.housekeeping = { db, purge: new AnalyticsPurge(db, onError), checkpoints: new WalCheckpoints(db, onError) }
     }
     this.statements = {
       get: this.db.prepare('SELECT session, token_check FROM keys WHERE id = ?'),
@@ -224,7 +224,7 @@ export class SqliteStore implements Store {
 
   async close (): Promise<void> {
     this.batcher.flush()
-    this.analyticsWriter?.close()
+    await this.analyticsWriter?.close()
     if (this.housekeeping !== undefined) {
       this.housekeeping.purge.stop()
       this.housekeeping.checkpoints.stop()
