@@ -118,7 +118,10 @@ export class SqliteStore implements Store {
       listOrgs: this.db.prepare('SELECT id FROM orgs WHERE id >= ? AND id < ? ORDER BY id')
     }
     const runInTransaction = this.db.transaction((work: () => void) => { work() })
-    this.batcher = new WriteBatcher((work) => { runInTransaction(work) })
+    this.batcher = new WriteBatcher((work, writes) => {
+      runInTransaction(work)
+      this.housekeeping?.checkpoints.noteWrites(writes)
+    })
   }
 
   getKey (id: string): StoredKey | undefined {

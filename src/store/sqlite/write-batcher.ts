@@ -13,7 +13,8 @@ export class WriteBatcher {
   private queue: PendingWrite[] = []
   private scheduled = false
 
-  constructor (private readonly transaction: (work: () => void) => void) {}
+  /** @param transaction runs `work` (`writes` of them) in one transaction */
+  constructor (private readonly transaction: (work: () => void, writes: number) => void) {}
 
   enqueue (run: () => void): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -32,13 +33,13 @@ export class WriteBatcher {
     if (batch.length === 0) return
     this.queue = []
     try {
-      this.transaction(() => { for (const write of batch) write.run() })
+      this.transaction(() => { for (const write of batch) write.run() }, batch.length)
       for (const write of batch) write.resolve()
     } catch {
       // One bad write must not sink the others: retry each in its own transaction.
       for (const write of batch) {
         try {
-          this.transaction(write.run)
+          this.transaction(write.run, 1)
           write.resolve()
         } catch (err) {
           write.reject(err)

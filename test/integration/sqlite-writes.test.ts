@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { existsSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { HitBatch, type HitValues } from '../../src/analytics/hit-batch.js'
 import { SqliteAnalytics } from '../../src/store/sqlite/sqlite-analytics.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { aSession } from '../helpers/builders.js'
 import { tempDir } from '../helpers/gatehouse.js'
 
 const MINUTE_MS = 60_000
@@ -71,4 +74,18 @@ test('the analytics writer stores each hand-off as one compressed row per retent
   const expectedPaths = Array.from({ length: 3 * 4096 }, (_, i) => i).filter((i) => i % 5 === 3).map((i) => `/p${i}`)
   assert.deepEqual(ofKey3.map((record) => record.path).sort(), expectedPaths.sort())
   assert.equal(analytics.summarize({ field: 'api_key', value: 'key3', ...range, resolution: 'day' }).total, expectedPaths.length)
+})
+
+test('the WAL is checkpointed into the database file soon after a burst of key writes, not left to grow', async (t) => {
+  const dir = tempDir()
+  const store = new SqliteStore({ path: dir })
+  t.after(() => store.close())
+  const sizeOf = (file: string): number => existsSync(file) ? statSync(file).size : 0
+  const dbFile = join(dir, 'gatehouse.db')
+  const before = sizeOf(dbFile)
+  await Promise.all(Array.from({ length: 600 }, async (_, i) => { await store.putKey(`burst-${i}`, { session: aSession({ alias: `a${i}`, tags: ['burst'] }), tokenCheck: '' }) }))
+  assert.ok(sizeOf(join(dir, 'gatehouse.db-wal')) > 100_000, 'the writes are in the WAL first')
+  const deadline = Date.now() + 2000
+  while (sizeOf(dbFile) <= before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.ok(sizeOf(dbFile) > before + 100_000, `pages copied into the database file: ${before} -> ${sizeOf(dbFile)} bytes`)
 })
