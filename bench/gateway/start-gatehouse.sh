@@ -7,7 +7,9 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${UPSTREAM_URL:?run.sh sets UPSTREAM_URL}"
 PORT=${BENCH_PORT:-18080}
 MODE=${BENCH_MODE:-keyed}
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bench-XXXXXX")
+# BENCH_DIR: where the config and the database go (npm run bench removes it afterwards)
+DIR=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bench-XXXXXX")}
+rm -rf "$DIR"
 mkdir -p "$DIR/apps"
 KEYLESS=false; [ "$MODE" = keyless ] && KEYLESS=true
 cat > "$DIR/apps/bench.json" <<JSON
@@ -20,6 +22,5 @@ cat > "$DIR/tyk.conf" <<JSON
 {"listen_address": "127.0.0.1", "listen_port": $PORT, "secret": "${BENCH_SECRET:-gatehouse-bench-secret-0123456789}",
  "app_path": "$DIR/apps", "enable_analytics": true, "storage": {"type": "embedded", "path": "$DIR/data"}}
 JSON
-trap 'rm -rf "$DIR"' EXIT
-# not exec: the trap removes the temp dir when the harness stops the process group
-NODE_ENV=production node "$REPO/bin/gatehouse.js" start --conf "$DIR/tyk.conf"
+# exec: the harness adds up the memory of the whole process group, and a waiting shell is not the gateway
+NODE_ENV=production exec node "$REPO/bin/gatehouse.js" start --conf "$DIR/tyk.conf"
