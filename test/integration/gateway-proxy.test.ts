@@ -118,6 +118,27 @@ test('an upstream slower than proxy_default_timeout is Tyk\'s 504, and the gatew
   assert.deepEqual(await statusesOf(gh), { 200: 1, 504: 1 })
 })
 
+test('an upstream silent for proxy_default_timeout in the middle of its body: the client\'s response is cut, the upstream connection closed', async (t) => {
+  let upstreamClosed: Promise<unknown> = Promise.resolve()
+  const { gh } = await setup(t, (req, res) => {
+    if (req.url === '/ok') {
+      res.end('fine')
+      return
+    }
+    upstreamClosed = once(req.socket, 'close')
+    res.writeHead(200, { 'content-length': '1000' })
+    res.write('the first part, then nothing')
+  }, { proxy_default_timeout: 0.3 })
+  const started = Date.now()
+  const res = await open(gh, '/p/stalls')
+  assert.equal(res.statusCode, 200)
+  const outcome = await Promise.race([readAll(res).then(() => 'complete', () => 'cut'), sleep(3000).then(() => 'still waiting')])
+  assert.equal(outcome, 'cut')
+  assert.ok(Date.now() - started < 3000, `cut after ${Date.now() - started} ms`)
+  await Promise.race([upstreamClosed, sleep(3000).then(() => { throw new Error('the upstream connection was never closed') })])
+  assert.equal(await (await fetch(`${gh.url}/p/ok`)).text(), 'fine')
+})
+
 test('an upstream that breaks off mid-body cuts the client\'s response; the next request works', async (t) => {
   const { gh } = await setup(t, (req, res) => {
     if (req.url === '/ok') {
