@@ -2,11 +2,13 @@
 # npm run bench: Gatehouse under the team's load-test harness (../shared/bench, see its README),
 # next to its peers, in one table: direct upstream, nginx, node-undici-full, fast-gateway,
 # express-gateway, Gatehouse keyed (full enforcement) and Gatehouse keyless.
-#   REPS=3 DURATION=10 CONFIGS="nginx node-undici-full fast-gateway" ISOLATED="express-gateway" (defaults)
+#   REPS=5 DURATION=10 CONFIGS="nginx node-undici-full fast-gateway" ISOLATED="express-gateway" (defaults)
 # The harness keeps every config running and measures them in a rotating order, so the config
 # after express-gateway always runs while its 1+ GiB heap is still being collected (seen: the
 # next config loses 10-25%). With Gatehouse appended last, that was always Gatehouse. Configs in
-# ISOLATED get a harness run of their own; all rows still land in one table.
+# ISOLATED get a harness run of their own; all rows still land in one table. Five interleaved
+# runs per config by default: on this shared 2-core VM one run of a config can be half as fast as
+# the next (seen: 6.7k / 10.6k / 7.9k req/s in a row), and a median of three follows one bad run.
 # Installs what it needs: wrk, nginx, haproxy, caddy (Debian) and the harness's npm packages.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,7 +23,7 @@ fi
 [ -d "$HARNESS/node_modules" ] || (cd "$HARNESS" && npm ci --no-audit --no-fund)
 (cd "$REPO" && npm run build --silent)
 
-export REPS=${REPS:-3} DURATION=${DURATION:-10}
+export REPS=${REPS:-5} DURATION=${DURATION:-10}
 PEERS=${CONFIGS:-nginx node-undici-full fast-gateway}
 ISOLATED=${ISOLATED-express-gateway}
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bench-results-XXXXXX")
