@@ -63,7 +63,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   }
   const logger = options.logger ?? pino({ name: 'gatehouse' })
   const clock = options.clock ?? Date.now
-  const store = new SqliteStore({ path: config.storage.path })
+  const store = new SqliteStore({ path: config.storage.path, onHousekeepingError: (message) => { logger.warn({ message }, 'store housekeeping failed') } })
   const bus = new LocalBus()
   const counters = new LocalCounters(store.db, clock)
   const analyticsWriter = store.analyticsWriter

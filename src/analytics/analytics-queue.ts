@@ -15,8 +15,8 @@ export interface AnalyticsQueueOptions {
 /**
  * Analytics leave the request path here: `record` writes a hit into the current column batch.
  * Full batches (4,096 hits) go to the sink at once and the rest once a second; the columns are
- * typed arrays, so what waits costs the garbage collector nothing. When the sink falls behind, hits are dropped and
- * counted instead of blocking traffic.
+ * typed arrays, so what waits costs the garbage collector nothing. When the sink falls behind,
+ * hits are dropped and counted instead of blocking traffic.
  */
 export class AnalyticsQueue {
   private batch: HitBatch
