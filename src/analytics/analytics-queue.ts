@@ -59,9 +59,9 @@ export class AnalyticsQueue {
   }
 
   /** Not async: nothing may hold the batch while the write is pending. */
-  private send (now: boolean): Promise<void> {
-    // an asked-for flush goes even when empty: the sink may hold earlier hand-offs
-    if (this.batch.count === 0 && !now) return Promise.resolve()
+  private send (evenWhenEmpty: boolean): Promise<void> {
+    // an asked-for flush goes even when empty: it settles after every earlier hand-off
+    if (this.batch.count === 0 && !evenWhenEmpty) return Promise.resolve()
     const columns = this.batch.columns()
     this.batch = new HitBatch(this.batchSize)
     let written: void | Promise<void>

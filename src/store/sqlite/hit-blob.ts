@@ -8,7 +8,7 @@ import { EXPIRE_AT_NUMBER, KEPT_FOR_GOOD_MS, NUMBERS_PER_HIT, REFS_PER_HIT, type
  * kept for good.
  */
 
-/** The stored form of `columns` (refs widened to 32 bits: merged batches may hold many strings). */
+/** The stored form of `columns` (refs always as 32 bits, the layout readers expect). */
 export function blobOfColumns (columns: HitColumns): Buffer {
   const { count } = columns
   const header = Buffer.from(JSON.stringify({ count, strings: columns.strings, lists: columns.lists, numbersPerHit: NUMBERS_PER_HIT }))
