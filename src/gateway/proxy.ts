@@ -8,6 +8,14 @@ import type { StripAuth } from './compiled-api.js'
 /** Headers that describe one connection, never forwarded (RFC 9110 7.6.1; Tyk's list). */
 const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host'])
 
+/**
+ * The client's headers never sent upstream: the hop-by-hop ones, and `expect`, which undici
+ * refuses (issue 15: curl's uploads over 1 MiB answered 500). The client's 100-continue is ours
+ * to answer (gateway/continue-on-read.ts); the upstream gets the body at once, as Tyk's
+ * transport sends it (ExpectContinueTimeout 0 in gateway/reverse_proxy.go).
+ */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'expect'])
+
 /** Tyk's status for a request the client gave up on. */
 const CLIENT_CLOSED = 499
 
@@ -178,7 +186,7 @@ function requestHeaders (req: IncomingMessage, stripAuth: StripAuth | undefined,
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] ?? ''
     const lower = name.toLowerCase()
-    if (HOP_BY_HOP.has(lower) || named?.has(lower) === true || lower === stripAuth?.header) continue
+    if (NOT_FORWARDED.has(lower) || named?.has(lower) === true || lower === stripAuth?.header) continue
     if (lower === 'cookie' && stripAuth?.cookie !== undefined) {
       const kept = withoutCookie(raw[i + 1] ?? '', stripAuth.cookie)
       if (kept !== '') out.push(name, kept)
