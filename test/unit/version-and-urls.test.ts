@@ -2,6 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseTykDate, resolveVersion, type Versioning } from '../../src/core/version.js'
 import { checkAllowedUrls } from '../../src/core/allowed-urls.js'
+import { stripUrlVersion } from '../../src/core/url-version.js'
+import { upstreamPath } from '../../src/core/upstream-path.js'
 
 const NOW = Date.UTC(2026, 4, 1)
 const versioned = (fields: Partial<Versioning> = {}): Versioning => ({
@@ -33,6 +35,27 @@ test('version resolution follows Tyk (spec gateway 5.3)', () => {
   for (const [versioning, requested, want] of cases) {
     const outcome = resolveVersion(versioning, requested, NOW)
     assert.equal(outcome.kind === 'ok' ? `ok:${outcome.version ?? '-'}` : outcome.error, want, `${requested} ${JSON.stringify([...versioning.versions.keys()])}`)
+  }
+})
+
+test('issue 15: url versioning with strip_versioning_data drops the version segment before the listen path is stripped', () => {
+  // [listen path, strip_listen_path, request path, the version it names, url_versioning_pattern, upstream path]
+  const rows: Array<[string, boolean, string, string, RegExp | undefined, string]> = [
+    ['/api/', true, '/api/v1/users', 'v1', undefined, '/users'],
+    ['/api/', false, '/api/v1/users', 'v1', undefined, '/api/users'],
+    ['/api/', true, '/api/v1/users/', 'v1', undefined, '/users/'],
+    ['/api/', true, '/api/v1/', 'v1', undefined, '/'],
+    // no slash after the version: Tyk leaves it (strings.Replace of "v1/")
+    ['/api/', true, '/api/v1', 'v1', undefined, '/v1'],
+    ['/api/', true, '/api/v1/users/v1/x', 'v1', undefined, '/users/v1/x'],
+    ['/api', true, '/api/v2/a', 'v2', undefined, '/a'],
+    ['/api/', true, '/api/v1/users', 'v1', /^v\d+$/, '/users'],
+    ['/api/', true, '/api/latest/users', 'latest', /^v\d+$/, '/latest/users'],
+    ['/api/', true, '/api/users', '', undefined, '/users']
+  ]
+  for (const [listenPath, stripListen, path, version, pattern, want] of rows) {
+    const stripped = stripUrlVersion(path, version, pattern)
+    assert.equal(upstreamPath(stripped, '', listenPath, stripListen, '', ''), want, `${listenPath} ${path}`)
   }
 })
 
