@@ -8,6 +8,7 @@ import { checkExpiry } from '../core/expiry.js'
 import { realClientIp } from '../core/client-ip.js'
 import { upstreamPath } from '../core/upstream-path.js'
 import { stripUrlVersion } from '../core/url-version.js'
+import { queryWithout } from '../core/query-without.js'
 import { resolveVersion } from '../core/version.js'
 import { checkPathLists, type PathOutcome } from '../core/path-lists.js'
 import type { Session } from '../model/session.js'
@@ -244,7 +245,8 @@ export class Gateway {
 
   private forward (ctx: RequestContext, quotaHeaders: QuotaHeaders): void {
     const { api } = ctx
-    const query = api.stripAuth?.param !== undefined ? withoutParam(ctx.query, api.stripAuth.param) : ctx.query
+    // strip_auth_data with use_param: the parameter goes, and the query is re-encoded (as Tyk does)
+    const query = api.stripAuth?.param !== undefined ? queryWithout(ctx.query, api.stripAuth.param, false) : ctx.query
     const upstream = api.nextUpstream()
     const target = upstreamPath(ctx.path, query, api.listenPath, api.stripListenPath, upstream.targetPath, upstream.targetQuery)
     const versionHeader = api.versionStrip?.location === 'header' ? api.versionStrip.header : undefined
@@ -307,8 +309,7 @@ function stripVersionData (ctx: RequestContext, strip: VersionStrip): void {
       ctx.path = stripUrlVersion(ctx.path, ctx.requestedVersion, strip.pattern)
       break
     case 'url-param':
-      // Tyk re-encodes the query whether or not the parameter was there
-      if (ctx.query !== '') ctx.query = reencodedWithout(ctx.query, strip.param)
+      ctx.query = queryWithout(ctx.query, strip.param, true)
       break
     case 'header':
       break
@@ -326,23 +327,4 @@ function recordRetention (apiRetentionS: number, org: Session | undefined): numb
   if (org === undefined) return ORG_WITHOUT_SESSION_RETENTION_S
   const orgRetentionS = org.data_expires ?? 0
   return orgRetentionS > 0 ? orgRetentionS : apiRetentionS
-}
-
-/** strip_auth_data with use_param: the parameter goes and the query is re-encoded, sorted (as Tyk does). */
-function withoutParam (query: string, name: string): string {
-  if (query === '') return query
-  const params = new URLSearchParams(query)
-  if (!params.has(name)) return query
-  return encodedSorted(params, name)
-}
-
-function reencodedWithout (query: string, name: string): string {
-  return encodedSorted(new URLSearchParams(query), name)
-}
-
-/** Go's Values.Encode after Del: sorted by name, each name's values in their order. */
-function encodedSorted (params: URLSearchParams, without: string): string {
-  params.delete(without)
-  params.sort()
-  return params.toString()
 }

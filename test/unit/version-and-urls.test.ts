@@ -4,6 +4,7 @@ import { parseTykDate, resolveVersion, type Versioning } from '../../src/core/ve
 import { checkAllowedUrls } from '../../src/core/allowed-urls.js'
 import { stripUrlVersion } from '../../src/core/url-version.js'
 import { upstreamPath } from '../../src/core/upstream-path.js'
+import { queryWithout } from '../../src/core/query-without.js'
 
 const NOW = Date.UTC(2026, 4, 1)
 const versioned = (fields: Partial<Versioning> = {}): Versioning => ({
@@ -57,6 +58,18 @@ test('issue 15: url versioning with strip_versioning_data drops the version segm
     const stripped = stripUrlVersion(path, version, pattern)
     assert.equal(upstreamPath(stripped, '', listenPath, stripListen, '', ''), want, `${listenPath} ${path}`)
   }
+})
+
+test('issue 15: a stripped query parameter leaves the rest re-encoded and sorted, as Go\'s Values.Encode', () => {
+  const rows: Array<[query: string, name: string, always: boolean, want: string]> = [
+    ['b=2&version=v1&a=1', 'version', true, 'a=1&b=2'],
+    ['b=2&a=1', 'version', true, 'a=1&b=2'],
+    ['b=2&a=1', 'version', false, 'b=2&a=1'],
+    ['version=v1', 'version', true, ''],
+    ['', 'version', true, ''],
+    ['z=1&a=x%20y&z=0&version=v2&version=v3', 'version', false, 'a=x+y&z=1&z=0']
+  ]
+  for (const [query, name, always, want] of rows) assert.equal(queryWithout(query, name, always), want, query)
 })
 
 test('Tyk dates: "2006-01-02 15:04" in UTC, "" and "-1" never, garbage already expired', () => {
