@@ -13,7 +13,7 @@ export interface KeyServiceOptions {
   readonly store: Store
   /** Told of every key write and delete, so caches on every node drop the old session. */
   readonly bus: Bus
-  /** Quota counters: reset by key writes, shown live by reads. */
+  /** Quota counters and rate buckets: reset by key writes; quotas shown live by reads. */
   readonly counters: Counters
   readonly naming: KeyNaming
   readonly allowMasterKeys: boolean
