@@ -5,6 +5,7 @@ import { buildAdminApp } from './admin/app.js'
 import { loadApiDefinitions } from './apis/load-api-definitions.js'
 import { compileApi, type CompiledApi } from './gateway/compiled-api.js'
 import { writeGatewayError } from './gateway/error-writer.js'
+import { addEdgeListeners } from './gateway/edge-listeners.js'
 import { Gateway } from './gateway/gateway.js'
 import { UpstreamProxy } from './gateway/proxy.js'
 import { ApiRouter } from './gateway/router.js'
@@ -206,6 +207,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
       else res.destroy()
     }
   })
+  addEdgeListeners(server)
   await listen(server, config.listen_port, config.listen_address)
   const { port } = server.address() as AddressInfo
   const host = config.listen_address === '' || config.listen_address === '0.0.0.0' ? '127.0.0.1' : config.listen_address

@@ -13,6 +13,16 @@ export interface StripAuth {
   readonly cookie: string | undefined
 }
 
+/**
+ * What strip_versioning_data removes before proxying, by where the API reads the version
+ * (Tyk's getVersionFromRequest): the path segment, the query parameter (the query re-encoded,
+ * sorted, as Go's Values.Encode does) or the header. Undefined when nothing is stripped.
+ */
+export type VersionStrip =
+  | { readonly location: 'url', readonly pattern: RegExp | undefined }
+  | { readonly location: 'url-param', readonly param: string }
+  | { readonly location: 'header', readonly header: string }
+
 /** One upstream URL, split once into the pool it uses and the path and query it adds. */
 export interface CompiledUpstream {
   readonly target: UpstreamTarget
@@ -50,6 +60,7 @@ export interface CompiledApi {
   readonly disableRateLimit: boolean
   readonly disableQuota: boolean
   readonly versioning: Versioning
+  readonly versionStrip: VersionStrip | undefined
   /** the path lists (ignored, black, white) of each version that has any */
   readonly pathLists: ReadonlyMap<string, PathLists>
   /** those of the version a non-versioned API serves */
@@ -120,6 +131,7 @@ export function compileApi (definition: ApiDefinition, loadedAtMs = Date.now()):
     disableRateLimit: definition.disable_rate_limit,
     disableQuota: definition.disable_quota,
     versioning: compileVersioning(definition),
+    versionStrip: compileVersionStrip(definition),
     ...compileAllPathLists(definition),
     globalRateLimit: compileGlobalRateLimit(definition, loadedAtMs),
     definition
@@ -147,6 +159,35 @@ function compileAllPathLists (definition: ApiDefinition): Pick<CompiledApi, 'pat
   const names = Object.keys(definition.version_data.versions)
   const served = names.length === 1 ? names[0] : ['Default', 'default', ''].find((name) => names.includes(name))
   return { pathLists, defaultPathLists: served === undefined ? undefined : pathLists.get(served) }
+}
+
+/**
+ * strip_path is the old name of strip_versioning_data, and Tyk honours it for url versioning
+ * only; a non-versioned API names no version, so nothing is stripped.
+ */
+function compileVersionStrip (definition: ApiDefinition): VersionStrip | undefined {
+  const { location, key, strip_versioning_data: strip, strip_path: stripPath, url_versioning_pattern: pattern } = definition.definition
+  if (definition.version_data.not_versioned) return undefined
+  switch (location) {
+    case 'url':
+      return strip || stripPath ? { location, pattern: compileUrlVersioningPattern(pattern) } : undefined
+    case 'url-param':
+      return strip ? { location, param: key } : undefined
+    case 'header':
+      return strip ? { location, header: key.toLowerCase() } : undefined
+    default:
+      return undefined
+  }
+}
+
+/** Tyk logs a pattern that does not compile and strips as if there were none. */
+function compileUrlVersioningPattern (pattern: string): RegExp | undefined {
+  if (pattern === '') return undefined
+  try {
+    return new RegExp(pattern)
+  } catch {
+    return undefined
+  }
 }
 
 function compileVersioning (definition: ApiDefinition): Versioning {

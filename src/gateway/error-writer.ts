@@ -23,6 +23,18 @@ export function writeGatewayError (res: ServerResponse, code: ErrorCode, extraHe
   res.end(body)
 }
 
+/**
+ * A whole HTTP/1.1 error answer in Tyk's format, as bytes, for a socket node:http has handed
+ * over (a CONNECT): built once by the caller; the connection closes after it.
+ */
+export function rawGatewayError (code: ErrorCode, extraHeaders: Readonly<Record<string, string>> = {}): Buffer {
+  const body = BODIES.get(code) ?? Buffer.alloc(0)
+  const { status, message } = errors[code]
+  const headers = { ...HEADERS_BY_CODE.get(code), ...extraHeaders, connection: 'close' }
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+  return Buffer.concat([Buffer.from(`HTTP/1.1 ${status} ${message}\r\n${head}\r\n`, 'latin1'), body])
+}
+
 const NOT_FOUND = Buffer.from('Not Found')
 
 /** No API matches the path: the router's plain-text 404, not JSON (gateway/proxy_muxer.go). */

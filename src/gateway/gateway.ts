@@ -7,13 +7,15 @@ import { checkAllowedUrls } from '../core/allowed-urls.js'
 import { checkExpiry } from '../core/expiry.js'
 import { realClientIp } from '../core/client-ip.js'
 import { upstreamPath } from '../core/upstream-path.js'
+import { stripUrlVersion } from '../core/url-version.js'
+import { queryWithout } from '../core/query-without.js'
 import { resolveVersion } from '../core/version.js'
 import { checkPathLists, type PathOutcome } from '../core/path-lists.js'
 import type { Session } from '../model/session.js'
 import type { OrgSessions } from '../sessions/org-sessions.js'
 import type { ResolvedKey, SessionResolver } from '../sessions/session-resolver.js'
 import type { Counters } from '../store/ports.js'
-import type { CompiledApi } from './compiled-api.js'
+import type { CompiledApi, VersionStrip } from './compiled-api.js'
 import { readCredential } from './credential.js'
 import { writeGatewayError, writeRouteNotFound } from './error-writer.js'
 import type { UpstreamProxy } from './proxy.js'
@@ -46,8 +48,9 @@ interface RequestContext {
   readonly req: IncomingMessage
   readonly res: ServerResponse
   readonly api: CompiledApi
-  readonly path: string
-  readonly query: string
+  /** the request's path and query, less what strip_versioning_data removes */
+  path: string
+  query: string
   readonly nowMs: number
   /** performance.now() when the request arrived, for the analytics latency */
   readonly startedMs: number
@@ -97,6 +100,8 @@ export class Gateway {
     const ctx: RequestContext = { req, res, api, path, query: queryAt === -1 ? '' : url.slice(queryAt + 1), nowMs: this.deps.clock(), startedMs: performance.now(), clientIp: realClientIp(req.headers['x-real-ip'] as string | undefined, req.headers['x-forwarded-for'] as string | undefined, req.socket.remoteAddress ?? '', this.deps.xffDepth), requestedVersion: '', version: undefined, key: undefined, ignored: false }
     // Version errors come before authentication, as in Tyk.
     ctx.requestedVersion = requestedVersion(req, ctx.path, ctx.query, api)
+    // Tyk strips where it reads the version: every later check, the record and the upstream see the rest
+    if (api.versionStrip !== undefined) stripVersionData(ctx, api.versionStrip)
     const version = resolveVersion(api.versioning, ctx.requestedVersion, ctx.nowMs)
     if (version.kind === 'deny') {
       this.fail(ctx, version.error)
@@ -240,10 +245,12 @@ export class Gateway {
 
   private forward (ctx: RequestContext, quotaHeaders: QuotaHeaders): void {
     const { api } = ctx
-    const query = api.stripAuth?.param !== undefined ? withoutParam(ctx.query, api.stripAuth.param) : ctx.query
+    // strip_auth_data with use_param: the parameter goes, and the query is re-encoded (as Tyk does)
+    const query = api.stripAuth?.param !== undefined ? queryWithout(ctx.query, api.stripAuth.param, false) : ctx.query
     const upstream = api.nextUpstream()
     const target = upstreamPath(ctx.path, query, api.listenPath, api.stripListenPath, upstream.targetPath, upstream.targetQuery)
-    this.deps.proxy.forward(ctx.req, ctx.res, upstream.target, target, api.stripAuth, quotaHeaders, ctx, this.recordProxied)
+    const versionHeader = api.versionStrip?.location === 'header' ? api.versionStrip.header : undefined
+    this.deps.proxy.forward(ctx.req, ctx.res, upstream.target, target, api.stripAuth, versionHeader, quotaHeaders, ctx, this.recordProxied)
   }
 
   /** Bound once: the proxy calls it when an exchange is over. */
@@ -295,6 +302,20 @@ function withoutListenPath (path: string, listenPath: string): string {
   return rest.startsWith('/') ? rest : '/' + rest
 }
 
+/** strip_versioning_data: the version goes from the path or the query; the proxy drops a header. */
+function stripVersionData (ctx: RequestContext, strip: VersionStrip): void {
+  switch (strip.location) {
+    case 'url':
+      ctx.path = stripUrlVersion(ctx.path, ctx.requestedVersion, strip.pattern)
+      break
+    case 'url-param':
+      ctx.query = queryWithout(ctx.query, strip.param, true)
+      break
+    case 'header':
+      break
+  }
+}
+
 /** Tyk's retention when enforce_org_data_age is on and the org has no session: 7 days. */
 const ORG_WITHOUT_SESSION_RETENTION_S = 604_800
 
@@ -306,14 +327,4 @@ function recordRetention (apiRetentionS: number, org: Session | undefined): numb
   if (org === undefined) return ORG_WITHOUT_SESSION_RETENTION_S
   const orgRetentionS = org.data_expires ?? 0
   return orgRetentionS > 0 ? orgRetentionS : apiRetentionS
-}
-
-/** strip_auth_data with use_param: the parameter goes and the query is re-encoded, sorted (as Tyk does). */
-function withoutParam (query: string, name: string): string {
-  if (query === '') return query
-  const params = new URLSearchParams(query)
-  if (!params.has(name)) return query
-  params.delete(name)
-  params.sort()
-  return params.toString()
 }

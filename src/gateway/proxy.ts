@@ -8,6 +8,14 @@ import type { StripAuth } from './compiled-api.js'
 /** Headers that describe one connection, never forwarded (RFC 9110 7.6.1; Tyk's list). */
 const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host'])
 
+/**
+ * The client's headers never sent upstream: the hop-by-hop ones, and `expect`, which undici
+ * refuses (issue 15: curl's uploads over 1 MiB answered 500). The client's 100-continue is ours
+ * to answer (gateway/continue-on-read.ts); the upstream gets the body at once, as Tyk's
+ * transport sends it (ExpectContinueTimeout 0 in gateway/reverse_proxy.go).
+ */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'expect'])
+
 /** Tyk's status for a request the client gave up on. */
 const CLIENT_CLOSED = 499
 
@@ -131,7 +139,7 @@ export class UpstreamProxy {
    * is over, with the status the client got (499 when it left) and the upstream's latency.
    * One handler object per request and module-level listeners: no closures on this path.
    */
-  forward<T> (req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, path: string, stripAuth: StripAuth | undefined, quotaHeaders: QuotaHeaderValues, context: T, onDone: ExchangeDone<T>): void {
+  forward<T> (req: IncomingMessage, res: ServerResponse, target: UpstreamTarget, path: string, stripAuth: StripAuth | undefined, versionHeader: string | undefined, quotaHeaders: QuotaHeaderValues, context: T, onDone: ExchangeDone<T>): void {
     const exchange = new ProxyExchange(res, quotaHeaders, performance.now(), context, onDone)
     const proxied = res as ProxiedResponse
     proxied[EXCHANGE] = exchange as ProxyExchange<unknown>
@@ -140,7 +148,7 @@ export class UpstreamProxy {
     dispatchTo(this.poolFor(target.origin), {
       method: req.method as Dispatcher.HttpMethod,
       path,
-      headers: requestHeaders(req, stripAuth, this.options.userAgent, target.preserveHost),
+      headers: requestHeaders(req, stripAuth, versionHeader, this.options.userAgent, target.preserveHost),
       body: hasBody ? req : null,
       headersTimeout: this.options.timeoutMs,
       // one value for both: undici then refreshes the connection's timer between the head and the
@@ -167,9 +175,10 @@ export class UpstreamProxy {
 /**
  * The client's headers for the upstream. No host header unless preserve_host_header: undici
  * writes the pool origin's own (the target's host, as Tyk sends by default) from a string it
- * made once, and the client's when one is given.
+ * made once, and the client's when one is given. `versionHeader`: the version header that
+ * strip_versioning_data removes (lower case).
  */
-function requestHeaders (req: IncomingMessage, stripAuth: StripAuth | undefined, userAgent: string, preserveHost: boolean): string[] {
+function requestHeaders (req: IncomingMessage, stripAuth: StripAuth | undefined, versionHeader: string | undefined, userAgent: string, preserveHost: boolean): string[] {
   const raw = req.rawHeaders
   const out: string[] = []
   const named = connectionHeaders(req.headers.connection)
@@ -178,7 +187,7 @@ function requestHeaders (req: IncomingMessage, stripAuth: StripAuth | undefined,
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] ?? ''
     const lower = name.toLowerCase()
-    if (HOP_BY_HOP.has(lower) || named?.has(lower) === true || lower === stripAuth?.header) continue
+    if (NOT_FORWARDED.has(lower) || named?.has(lower) === true || lower === stripAuth?.header || lower === versionHeader) continue
     if (lower === 'cookie' && stripAuth?.cookie !== undefined) {
       const kept = withoutCookie(raw[i + 1] ?? '', stripAuth.cookie)
       if (kept !== '') out.push(name, kept)

@@ -48,6 +48,8 @@ export const ApiDefinitionSchema = Type.Object({
     key: Type.Optional(str('x-api-version')),
     strip_path: Type.Optional(bool()),
     strip_versioning_data: Type.Optional(bool()),
+    // url versioning strips the version only when this (Go) regexp matches it; '' for always
+    url_versioning_pattern: Type.Optional(str()),
     fallback_to_default: Type.Optional(bool())
   }, { ...open, default: {} })),
   version_data: Type.Optional(Type.Object({

@@ -89,6 +89,9 @@ export const errors = {
   UPSTREAM_TIMEOUT: { status: 504, message: 'Upstream service reached hard timeout.' }, // reverse_proxy.go
   UPSTREAM_LOOKUP_FAILED: { status: 500, message: 'Upstream host lookup failed' }, // reverse_proxy.go
   PROXY_FAILED: { status: 500, message: 'There was a problem proxying the request' }, // reverse_proxy.go
+  // ours: a CONNECT asks for a tunnel, which no API serves (issue 15; node:http would close the
+  // socket without a word); the text is net/http's StatusText(405)
+  CONNECT_NOT_ALLOWED: { status: 405, message: 'Method Not Allowed' },
   // ours: the catch-all for bugs and broken I/O; the details go to the log only
   INTERNAL: { status: 500, message: 'Internal server error' }
 } as const satisfies Record<string, { readonly status: number, readonly message: string }>

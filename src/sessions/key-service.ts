@@ -5,7 +5,7 @@ import type { Policy } from '../model/policy.js'
 import type { Session } from '../model/session.js'
 import { policyIdsOf } from '../core/policy-merge.js'
 import type { Bus, Counters, Store, StoredKey } from '../store/ports.js'
-import { quotaCounterName } from '../core/effective-limit.js'
+import { quotaCounterName, rateCounterName } from '../core/effective-limit.js'
 import { readLiveQuota, withLiveQuota } from './live-quota.js'
 import type { KeyName, KeyNaming } from './key-naming.js'
 
@@ -13,7 +13,7 @@ export interface KeyServiceOptions {
   readonly store: Store
   /** Told of every key write and delete, so caches on every node drop the old session. */
   readonly bus: Bus
-  /** Quota counters: reset by key writes, shown live by reads. */
+  /** Quota counters and rate buckets: reset by key writes; quotas shown live by reads. */
   readonly counters: Counters
   readonly naming: KeyNaming
   readonly allowMasterKeys: boolean
@@ -115,7 +115,7 @@ export class KeyService {
     if (existing !== undefined && !naming.belongsTo(existing, name)) throw new GatehouseError('KEY_HASH_COLLISION')
     if (existing === undefined) session = this.withTrialPeriod(session, nowMs)
     session = hashBasicAuthPassword(session, undefined)
-    await this.save(name, naming.tokenCheckOf(name), session, flags.suppressReset, nowMs)
+    await this.save(name, naming.tokenCheckOf(name), session, existing?.session, flags.suppressReset, nowMs)
     const result = withHash(name, 'added', naming.hashKeys || flags.hashed)
     // Tyk hides a basic-auth user's token: only the hash identifies it.
     return session.basic_auth_data.password !== '' && result.key_hash !== undefined ? { ...result, key: '' } : result
@@ -134,7 +134,7 @@ export class KeyService {
     }
     if (session.expires > 1 && session.expires * 1000 < nowMs) session = { ...session, expires: previous.expires }
     session = hashBasicAuthPassword(session, previous)
-    await this.save(name, stored.tokenCheck === '' ? this.options.naming.tokenCheckOf(name) : stored.tokenCheck, session, flags.suppressReset, nowMs)
+    await this.save(name, stored.tokenCheck === '' ? this.options.naming.tokenCheckOf(name) : stored.tokenCheck, session, previous, flags.suppressReset, nowMs)
     return { key: name.name, action: 'modified' }
   }
 
@@ -176,7 +176,9 @@ export class KeyService {
     const deleted = await this.options.store.deleteSession(found[0].id)
     if (!deleted) throw new GatehouseError('KEY_REMOVE_FAILED')
     // counters go with the key (spec 2.8)
-    await this.resetQuotas(found[0].id, this.applyPoliciesLeniently(found[1].session, undefined))
+    const effective = this.applyPoliciesLeniently(found[1].session, undefined)
+    await this.resetQuotas(found[0].id, effective)
+    await this.resetRates(found[0].id, effective)
     await this.options.bus.publish({ kind: 'key', id: found[0].id })
     return { key: found[0].name, action: 'deleted' }
   }
@@ -215,6 +217,8 @@ export class KeyService {
     } catch (err) {
       throw new GatehouseError('KEY_WRITE_FAILED', { cause: err })
     }
+    // a new last_updated, as in Tyk's handleUpdateHashedKey: a fresh rate window
+    await this.resetRates(id, this.applyPoliciesLeniently(stored.session, undefined))
     return { key: id, action: 'updated' }
   }
 
@@ -238,8 +242,12 @@ export class KeyService {
     return undefined
   }
 
-  /** doAddOrUpdate (spec 2.6.1): master-key rule, quota window, then a durable write. */
-  private async save (name: KeyName, tokenCheck: string, input: Session, suppressReset: boolean, nowMs: number): Promise<void> {
+  /**
+   * doAddOrUpdate (spec 2.6.1): master-key rule, quota window, then a durable write. Unless
+   * suppressed, the update starts fresh quota periods and rate windows; `previous` is the
+   * session it replaces, whose rate buckets go.
+   */
+  private async save (name: KeyName, tokenCheck: string, input: Session, previous: Session | undefined, suppressReset: boolean, nowMs: number): Promise<void> {
     let session = suppressReset ? input : { ...input, last_updated: unixSeconds(nowMs) }
     const refuse = (): GatehouseError => new GatehouseError('KEY_SECURITY_SETTINGS')
     const effective = this.applyPoliciesLeniently(session, undefined)
@@ -247,7 +255,9 @@ export class KeyService {
     this.checkApiOrgs(session, effective, refuse)
     if (!suppressReset) session = resetQuotaWindow(session, nowMs)
     await this.write(name.id, { session, tokenCheck })
-    if (!suppressReset) await this.resetQuotas(name.id, effective)
+    if (suppressReset) return
+    await this.resetQuotas(name.id, effective)
+    if (previous !== undefined) await this.resetRates(name.id, this.applyPoliciesLeniently(previous, undefined))
   }
 
   /** Deletes the key's quota counters: the key-level one and one per allowance scope (2.6.2). */
@@ -257,6 +267,19 @@ export class KeyService {
       if (right.allowance_scope !== undefined && right.allowance_scope !== '') names.add(quotaCounterName(right.allowance_scope, id))
     }
     await this.options.counters.resetQuotas([...names])
+  }
+
+  /**
+   * Drops the rate buckets a session used: one per allowance scope, named by its last_updated
+   * (Tyk's in-memory bucket, spec gateway 2.2). Tyk relies on the new last_updated alone; it has
+   * whole seconds, so an update within the second kept the old, spent window (issue 15).
+   */
+  private async resetRates (id: string, effective: Session): Promise<void> {
+    const names = new Set([rateCounterName('', id, effective.last_updated)])
+    for (const right of Object.values(effective.access_rights)) {
+      if (right.allowance_scope !== undefined && right.allowance_scope !== '') names.add(rateCounterName(right.allowance_scope, id, effective.last_updated))
+    }
+    await this.options.counters.resetRates([...names])
   }
 
   /** A durable write, then the news, so no node serves the old session afterwards. */

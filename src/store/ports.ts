@@ -86,6 +86,8 @@ export interface Counters {
   quotaState: (name: string, nowMs: number) => QuotaCounter | undefined | Promise<QuotaCounter | undefined>
   /** Deletes quota counters: the next request starts a fresh period. */
   resetQuotas: (names: readonly string[]) => Promise<void>
+  /** Deletes rate buckets: the next request opens a fresh window. */
+  resetRates: (names: readonly string[]) => Promise<void>
   close: () => Promise<void>
 }
 

@@ -131,6 +131,31 @@ test('PUT resets the quota; PUT with suppress_reset=1 keeps it; DELETE takes the
   assert.equal((await call(gh, '/a/', 'quotaKey1')).remaining, '4', 'a deleted key\'s usage does not come back')
 })
 
+test('issue 15: a key update starts a fresh rate window, even within the same second; suppress_reset=1 keeps the window', async (t) => {
+  const { gh, clock } = await setup(t)
+  const id = 'rateKey' + String(clock.nowMs)
+  const body = (rate: number): Record<string, unknown> => ({ access_rights: rights('a'), rate, per: 60 })
+  assert.equal((await gh.admin('POST', `/tyk/keys/${id}`, body(1))).status, 200)
+  assert.equal((await call(gh, '/a/', id)).status, 200)
+  assert.equal((await call(gh, '/a/', id)).status, 429)
+  // Tyk's bucket is named by last_updated, which suppress_reset keeps: the spent window (its
+  // capacity fixed when it opened) carries on under the higher rate until it refills
+  assert.equal((await gh.admin('PUT', `/tyk/keys/${id}?suppress_reset=1`, body(100))).status, 200)
+  assert.equal((await call(gh, '/a/', id)).status, 429, 'suppress_reset=1 keeps the window')
+  // the test clock has not moved: last_updated is the same second as at creation
+  assert.equal((await gh.admin('PUT', `/tyk/keys/${id}`, body(100))).status, 200)
+  assert.equal((await call(gh, '/a/', id)).status, 200, 'a plain PUT starts a fresh window at the new rate')
+  assert.equal((await call(gh, '/a/', id)).status, 200)
+  // and again back down, one second later: a new window at rate 1
+  clock.nowMs += 1000
+  assert.equal((await gh.admin('PUT', `/tyk/keys/${id}`, body(1))).status, 200)
+  assert.equal((await call(gh, '/a/', id)).status, 200)
+  assert.equal((await call(gh, '/a/', id)).status, 429)
+  // POST over the existing key is an update too
+  assert.equal((await gh.admin('POST', `/tyk/keys/${id}`, body(1))).status, 200)
+  assert.equal((await call(gh, '/a/', id)).status, 200)
+})
+
 test('a policy\'s quota is shared by its APIs and follows a live policy edit', async (t) => {
   const { gh } = await setup(t)
   await gh.admin('POST', '/tyk/policies', { id: 'plan', org_id: 'default', rate: 100, per: 1, quota_max: 3, quota_renewal_rate: 3600, access_rights: rights('a', 'b') })

@@ -33,3 +33,41 @@ test('versions: checked before auth, granted per key, expiry header; allowed_url
   assert.deepEqual(await call('/u/users/1', { authorization: key }, 'DELETE'), { status: 403, error: 'Access to this resource has been disallowed', expires: null })
   assert.equal((await call('/u/orders', { authorization: key })).error, 'Access to this resource has been disallowed')
 })
+
+test('issue 15: strip_versioning_data (and strip_path for url versioning) keeps the version from the upstream', async (t) => {
+  const upstream = await startEchoUpstream()
+  const apps = join(tempDir(), 'apps')
+  const versions = { not_versioned: false, default_version: 'v1', versions: { v1: { name: 'v1' }, v2: { name: 'v2' } } }
+  const api = (id: string, definition: Record<string, unknown>): void => {
+    writeJson(apps, `${id}.json`, anApi({ api_id: id, listen_path: `/${id}/`, target: upstream.url, keyless: true, definition, version_data: versions }))
+  }
+  api('url', { location: 'url', strip_versioning_data: true })
+  api('urlold', { location: 'url', strip_path: true })
+  api('urlkept', { location: 'url' })
+  api('urlpattern', { location: 'url', strip_versioning_data: true, url_versioning_pattern: '^v\\d+$', fallback_to_default: true })
+  api('param', { location: 'url-param', key: 'version', strip_versioning_data: true })
+  api('paramold', { location: 'url-param', key: 'version', strip_path: true })
+  api('head', { location: 'header', key: 'X-API-Version', strip_versioning_data: true })
+  api('headkept', { location: 'header', key: 'X-API-Version' })
+  const gh = await startTestGatehouse({ app_path: apps })
+  t.after(async () => { await gh.close(); await upstream.close() })
+  const seen = async (path: string, headers: Record<string, string> = {}): Promise<{ url: string, version: string | undefined }> => {
+    const res = await fetch(gh.url + path, { headers })
+    const text = await res.text()
+    assert.equal(res.status, 200, `${path}: ${text}`)
+    const echoed = JSON.parse(text) as { url: string, headers: Record<string, string> }
+    return { url: echoed.url, version: echoed.headers['x-api-version'] }
+  }
+  assert.equal((await seen('/url/v1/users?x=1')).url, '/users?x=1')
+  assert.equal((await seen('/url/v2/users/')).url, '/users/')
+  assert.equal((await seen('/url/v2/')).url, '/')
+  assert.equal((await seen('/url/v2')).url, '/v2', 'no slash after the version: Tyk leaves the path alone')
+  assert.equal((await seen('/urlold/v2/a/b')).url, '/a/b', 'strip_path, the old name')
+  assert.equal((await seen('/urlkept/v1/users')).url, '/v1/users')
+  assert.equal((await seen('/urlpattern/v1/users')).url, '/users')
+  assert.equal((await seen('/urlpattern/latest/users')).url, '/latest/users', 'a version the pattern does not match stays')
+  assert.equal((await seen('/param/items?b=2&version=v2&a=1')).url, '/items?a=1&b=2', 'the parameter goes, the query is re-encoded sorted')
+  assert.equal((await seen('/paramold/items?version=v2')).url, '/items?version=v2', 'strip_path counts for url versioning only')
+  assert.deepEqual(await seen('/head/items', { 'x-api-version': 'v2' }), { url: '/items', version: undefined })
+  assert.deepEqual(await seen('/headkept/items', { 'x-api-version': 'v2' }), { url: '/items', version: 'v2' })
+})

@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { LocalCounters } from '../../src/store/sqlite/local-counters.js'
 import { tempDir } from '../helpers/gatehouse.js'
@@ -44,4 +45,22 @@ test('rate buckets: floor(rate) per window from the first request; dry runs take
   assert.equal(counters.rate('half', 0.5, 1, now, false).kind, 'allow', 'a rate below 1 still allows one')
   await counters.close()
   await store.close()
+})
+
+test('issue 15: rate buckets are dropped by a reset, and idle ones are evicted even when no quota is counted', async (t) => {
+  const store = new SqliteStore({ path: tempDir() })
+  let nowMs = Date.parse('2026-06-01T00:00:00Z')
+  const counters = new LocalCounters(store.db, () => nowMs, 5) // the timer runs every 5 ms
+  t.after(async () => { await counters.close(); await store.close() })
+  assert.equal(counters.rate('rate-limit-k:1', 1, 60, nowMs, false).kind, 'allow')
+  assert.equal(counters.rate('rate-limit-k:1', 1, 60, nowMs, false).kind, 'block')
+  await counters.resetRates(['rate-limit-k:1', 'rate-limit-never-used:1'])
+  assert.equal(counters.rate('rate-limit-k:1', 1, 60, nowMs, false).kind, 'allow', 'a fresh window after the reset')
+  counters.rate('rate-limit-other:1', 1, 60, nowMs, false)
+  assert.equal(counters.rateBucketCount, 2)
+  // both windows end in a minute; ten minutes after that they are of no use to anyone
+  nowMs += 60_000 + 10 * 60_000 + 1
+  const deadline = Date.now() + 5000
+  while (counters.rateBucketCount > 0 && Date.now() < deadline) await sleep(2)
+  assert.equal(counters.rateBucketCount, 0, 'evicted by the timer, with no quota traffic at all')
 })

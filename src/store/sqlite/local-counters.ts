@@ -4,6 +4,8 @@ import { newBucket, takeFromBucket, type RateBucket, type RateDecision } from '.
 import type { Counters } from '../ports.js'
 
 const IDLE_BUCKET_MS = 10 * 60 * 1000 // Tyk discards buckets idle for 10 minutes
+/** How often idle buckets are looked for: a sweep visits every bucket. */
+const EVICTION_INTERVAL_MS = 60 * 1000
 
 /**
  * Counters of one gateway node, exact and in memory: a request never waits for I/O. Quota
@@ -18,6 +20,7 @@ export class LocalCounters implements Counters {
   /** changed since the last flush: written, or deleted when the map holds null */
   private readonly dirty = new Set<string>()
   private readonly timer: NodeJS.Timeout
+  private lastEvictionMs: number
   private readonly statements: {
     readonly get: Statement<[string], { used: number, period_end_ms: number }>
     readonly put: Statement<[string, number, number]>
@@ -30,7 +33,8 @@ export class LocalCounters implements Counters {
       put: db.prepare('INSERT INTO quota_counters (name, used, period_end_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET used = excluded.used, period_end_ms = excluded.period_end_ms'),
       delete: db.prepare('DELETE FROM quota_counters WHERE name = ?')
     }
-    this.timer = setInterval(() => { this.flush() }, flushIntervalMs)
+    this.lastEvictionMs = clock()
+    this.timer = setInterval(() => { this.tick() }, flushIntervalMs)
     this.timer.unref()
   }
 
@@ -68,6 +72,20 @@ export class LocalCounters implements Counters {
     }
   }
 
+  /**
+   * A key update drops its old windows (issue 15): a bucket is named by the session's
+   * last_updated, which only has whole seconds, so an update within the second would otherwise
+   * find its old window under the same name; and the old name would sit unused until evicted.
+   */
+  async resetRates (names: readonly string[]): Promise<void> {
+    for (const name of names) this.buckets.delete(name)
+  }
+
+  /** How many rate windows are held in memory. */
+  get rateBucketCount (): number {
+    return this.buckets.size
+  }
+
   /** Writes every counter changed since the last flush, in one transaction. */
   flush (): void {
     if (this.dirty.size === 0) return
@@ -80,7 +98,18 @@ export class LocalCounters implements Counters {
         else if (counter !== undefined) this.statements.put.run(name, counter.used, counter.periodEndMs === Infinity ? Number.MAX_VALUE : counter.periodEndMs)
       }
     })()
-    this.evictIdleBuckets()
+  }
+
+  /**
+   * The timer's work: the flush, and now and then the idle buckets, whether or not any quota
+   * was counted (a rate-limited key without a quota writes nothing, and its buckets would stay).
+   */
+  private tick (): void {
+    this.flush()
+    const nowMs = this.clock()
+    if (nowMs - this.lastEvictionMs < EVICTION_INTERVAL_MS) return
+    this.lastEvictionMs = nowMs
+    this.evictIdleBuckets(nowMs)
   }
 
   async close (): Promise<void> {
@@ -101,8 +130,9 @@ export class LocalCounters implements Counters {
     return counter
   }
 
-  private evictIdleBuckets (): void {
-    const cutoff = this.clock() - IDLE_BUCKET_MS
+  /** Buckets whose window ended over 10 minutes ago: one request there would open a new one anyway. */
+  private evictIdleBuckets (nowMs: number): void {
+    const cutoff = nowMs - IDLE_BUCKET_MS
     for (const [name, bucket] of this.buckets) {
       if (bucket.resetAtMs < cutoff) this.buckets.delete(name)
     }
