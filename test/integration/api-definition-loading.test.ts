@@ -2,23 +2,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import pino, { type Logger } from 'pino'
 import { startTestGatehouse, tempDir, type TestGatehouse } from '../helpers/gatehouse.js'
 import { anApi, startEchoUpstream, writeJson, type EchoUpstream } from '../helpers/upstream.js'
+import { capturedLogger, WARN } from '../helpers/logs.js'
 
 // Issue 15, points 1, 2 and 4: Tyk's API definitions load as Tyk loads them; no file, however
 // broken, takes the process down; unsupported security features are refused, the rest warned.
-
-interface LogLine { readonly level: number, readonly msg: string }
-
-/** A pino logger writing to memory, so a test can read what was warned. */
-export function capturedLogger (): { logger: Logger, lines: () => LogLine[] } {
-  const lines: string[] = []
-  const logger = pino({ level: 'info' }, { write: (chunk: string) => { lines.push(chunk) } })
-  return { logger, lines: () => lines.map((line) => JSON.parse(line) as LogLine) }
-}
-
-const WARN = 40
 
 async function status (gh: TestGatehouse, path: string): Promise<number> {
   const res = await fetch(gh.url + path)
