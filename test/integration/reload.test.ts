@@ -88,14 +88,27 @@ test('issue 15: a reload that cannot read app_path or the policies file keeps th
   assert.equal(((await gh.admin('GET', '/tyk/policies/filePolicy')).json as { rate: number }).rate, 20)
 })
 
-test('issue 15: a non-blocking reload answers ok and logs what it left out', async (t) => {
+test('issue 15: a non-blocking reload answers ok and logs what it left out, or why it failed', async (t) => {
   const { gh, apps, lines } = await setup(t)
+  const waitFor = async (level: number, text: string): Promise<void> => {
+    const deadline = Date.now() + 5000
+    const logged = (): boolean => lines().some((line) => line.level === level && line.msg.includes(text))
+    while (!logged() && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve))
+    assert.ok(logged(), `logged at ${level}: ${text}`)
+  }
   writeJson(apps, 'bad.json', { api_id: 'bad', proxy: { listen_path: '/bad/', target_url: 'nowhere' } })
   assert.deepEqual((await gh.admin('GET', '/tyk/reload')).json, OK)
-  const deadline = Date.now() + 5000
-  const logged = (): boolean => lines().some((line) => line.level === WARN && line.msg.includes(`${join(apps, 'bad.json')} skipped: proxy.target_url nowhere is not a URL`))
-  while (!logged() && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve))
-  assert.ok(logged(), 'the left-out file is logged at warn')
+  await waitFor(WARN, `${join(apps, 'bad.json')} skipped: proxy.target_url nowhere is not a URL`)
+
+  renameSync(apps, apps + '.away')
+  writeFileSync(apps, 'not a folder')
+  assert.deepEqual((await gh.admin('GET', '/tyk/reload')).json, OK)
+  await waitFor(ERROR, `reload failed, the previous APIs and policies stay live: API definitions: cannot read app_path ${apps}`)
+  assert.equal(await status(gh, '/one/x'), 200)
+  rmSync(apps)
+  renameSync(apps + '.away', apps)
+  rmSync(join(apps, 'bad.json'))
+  assert.deepEqual((await gh.admin('GET', '/tyk/reload?block=true')).json, OK, 'the next reload works')
 })
 
 test('issue 15: a policies file that is not JSON at start: Gatehouse starts without its policies, logs file, line and column at error, keeps written policies', async (t) => {
