@@ -16,8 +16,9 @@ export interface LiveSetSource {
   readonly policyWrites: PolicyWrites
   readonly loadedAtMs: number
   /**
-   * At start, a policies file that cannot be loaded costs its policies only, as in Tyk
-   * (gateway/server.go logs and carries on); on a reload it fails the whole reload.
+   * At start, a policies file or app_path that cannot be read costs what it holds only, as in
+   * Tyk (gateway/server.go syncPolicies logs and keeps what it had, none at start); on a reload
+   * it fails the whole reload, so APIs and the policies they name stay in step.
    */
   readonly firstLoad: boolean
 }
@@ -46,7 +47,12 @@ export async function loadLiveSet (source: LiveSetSource, log: LiveSetLog): Prom
   try {
     loaded = await loadApiDefinitions(source.appPath, log)
   } catch (err) {
-    throw new LiveSetError(`API definitions: cannot read app_path ${source.appPath}: ${(err as Error).message}`, { cause: err })
+    const message = `API definitions: cannot read app_path ${source.appPath}: ${(err as Error).message}`
+    if (!source.firstLoad) throw new LiveSetError(message, { cause: err })
+    // Tyk starts without APIs when it cannot list its app path (gateway/api_definition.go, FromDir)
+    log.error({ err }, `${message}: starting with no APIs`)
+    skipped.push(message)
+    loaded = { apis: [], skipped: [] }
   }
   skipped.push(...loaded.skipped)
   const definitions: ApiDefinition[] = []

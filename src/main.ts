@@ -155,20 +155,21 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const reloadOnce = async (first: boolean): Promise<ReloadOutcome> => {
     try {
       const set = await loadLiveSet({ appPath: config.app_path, policies: { policyRecordName: config.policies.policy_record_name, policyPath }, policyWrites, loadedAtMs: clock(), firstLoad: first }, logger)
+      const router = new ApiRouter(set.compiled)
       policies.replaceAll(set.policies)
       apis.clear()
       definitions.clear()
       for (const api of set.compiled) apis.set(api.apiId, api)
       for (const definition of set.definitions) definitions.set(definition.api_id, definition)
       engine.setApis(set.definitions.map((definition) => ({ apiId: definition.api_id, apiName: definition.name, orgId: definition.org_id, versions: Object.keys(definition.version_data.versions) })))
-      gateway.replaceRouter(new ApiRouter(set.compiled))
+      gateway.replaceRouter(router)
       await bus.publish({ kind: 'reload' })
       // each left-out file, entry or API has had its own warning: none is repeated here
       logger.info({ apis: set.compiled.length, policies: set.policies.length, leftOut: set.skipped.length }, 'APIs and policies loaded')
       return { failed: undefined, skipped: set.skipped }
     } catch (err) {
       const message = (err as Error).message
-      logger.error({ err }, `${first ? 'loading' : 'reload'} failed, ${first ? 'serving no APIs' : 'the previous APIs and policies stay live'}: ${message}`)
+      logger.error({ err }, `${first ? 'loading failed, no APIs or policies are live' : 'reload failed, the previous APIs and policies stay live'}: ${message}`)
       return { failed: message, skipped: [] }
     }
   }

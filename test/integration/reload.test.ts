@@ -141,3 +141,18 @@ test('issue 15: a policy written through /tyk/policies that shadows a policies-f
   assert.equal(shadows[0]?.msg, `policy filePolicy written through /tyk/policies (kept in the embedded store) shadows policy filePolicy of ${policies}: the written one is served`)
   assert.equal(((await gh.admin('GET', '/tyk/policies/filePolicy')).json as { rate: number }).rate, 99)
 })
+
+test('issue 15: an app_path that cannot be read at start: Gatehouse starts without APIs, logs why at error, loads its policies', async (t) => {
+  const dir = tempDir()
+  const apps = join(dir, 'apps')
+  writeFileSync(apps, 'not a folder')
+  writeJson(dir, 'policies.json', { filePolicy: { org_id: 'default', rate: 10, per: 1, access_rights: {} } })
+  const { logger, lines } = capturedLogger()
+  const gh = await startTestGatehouse({ app_path: apps, policies: { policy_source: 'file', policy_record_name: join(dir, 'policies.json'), policy_path: '', allow_explicit_policy_id: true } }, { logger })
+  t.after(async () => { await gh.close() })
+  const errors = lines().filter((line) => line.level === ERROR).map((line) => line.msg)
+  assert.equal(errors.length, 1, JSON.stringify(errors))
+  assert.match(errors[0] ?? '', new RegExp(`^API definitions: cannot read app_path ${apps}: ENOTDIR.*: starting with no APIs$`))
+  assert.equal((await gh.admin('GET', '/tyk/policies/filePolicy')).status, 200)
+  assert.deepEqual((await gh.admin('GET', '/tyk/apis')).json, [])
+})
