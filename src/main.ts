@@ -2,15 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import pino, { type Logger } from 'pino'
 import { buildAdminApp } from './admin/app.js'
-import { loadApiDefinitions } from './apis/load-api-definitions.js'
-import { compileApi, type CompiledApi } from './gateway/compiled-api.js'
+import type { CompiledApi } from './gateway/compiled-api.js'
 import { writeGatewayError } from './gateway/error-writer.js'
 import { addEdgeListeners } from './gateway/edge-listeners.js'
 import { Gateway } from './gateway/gateway.js'
 import { UpstreamProxy } from './gateway/proxy.js'
 import { ApiRouter } from './gateway/router.js'
 import type { Config } from './model/config.js'
-import { loadPolicyFiles } from './policies/load-policy-files.js'
 import { PolicyRegistry } from './policies/policy-registry.js'
 import { PolicyService } from './policies/policy-service.js'
 import { PolicyEngine } from './policies/policy-engine.js'
@@ -34,6 +32,8 @@ import { SqliteStore } from './store/sqlite/sqlite-store.js'
 import { SqliteAnalytics } from './store/sqlite/sqlite-analytics.js'
 import { AnalyticsQueue } from './analytics/analytics-queue.js'
 import { GatehouseStartError } from './start-error.js'
+import { loadLiveSet } from './load-live-set.js'
+import type { ReloadOutcome } from './admin/system.js'
 
 export const VERSION = 'v0.1.0'
 
@@ -51,8 +51,11 @@ export interface RunningGatehouse {
   readonly url: string
   readonly port: number
   readonly store: SqliteStore
-  /** Re-reads APIs and policies; resolves once the new set is live. */
-  reload: () => Promise<void>
+  /**
+   * Re-reads APIs and policies; resolves once the new set is live, with what was left out, or
+   * with why nothing changed (the previous set stays live). Never rejects.
+   */
+  reload: () => Promise<ReloadOutcome>
   close: () => Promise<void>
 }
 
@@ -138,29 +141,38 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     allowMasterKeys: config.allow_master_keys
   })
 
-  // One reload at a time; callers that arrive meanwhile share the next one.
-  let reloading: Promise<void> = Promise.resolve()
-  const reload = (): Promise<void> => {
+  // One reload at a time, in turn. Each link resolves, whatever happens inside, so a failed
+  // reload never wedges the ones after it.
+  let reloading: Promise<ReloadOutcome> = Promise.resolve({ failed: undefined, skipped: [] })
+  let firstLoad = true
+  const reload = (): Promise<ReloadOutcome> => {
     reloading = reloading.then(async () => {
-      try {
-        const fromFiles = await loadPolicyFiles({ policyRecordName: config.policies.policy_record_name, policyPath }, logger)
-        policies.replaceAll([...fromFiles, ...await policyWrites.list()])
-      } catch (err) {
-        logger.error({ err }, 'policies not reloaded: keeping the previous set')
-      }
-      const loaded = await loadApiDefinitions(config.app_path, logger)
-      const loadedAtMs = clock()
-      const compiled = loaded.map((definition) => compileApi(definition, loadedAtMs))
-      apis.clear()
-      definitions.clear()
-      for (const api of compiled) apis.set(api.apiId, api)
-      for (const definition of loaded) definitions.set(definition.api_id, definition)
-      engine.setApis(loaded.map((definition) => ({ apiId: definition.api_id, apiName: definition.name, orgId: definition.org_id, versions: Object.keys(definition.version_data.versions) })))
-      gateway.replaceRouter(new ApiRouter(compiled))
-      await bus.publish({ kind: 'reload' })
-      logger.info({ apis: compiled.length, policies: policies.all().length }, 'APIs and policies loaded')
+      const outcome = await reloadOnce(firstLoad)
+      firstLoad = false
+      return outcome
     })
     return reloading
+  }
+  const reloadOnce = async (first: boolean): Promise<ReloadOutcome> => {
+    try {
+      const set = await loadLiveSet({ appPath: config.app_path, policies: { policyRecordName: config.policies.policy_record_name, policyPath }, policyWrites, loadedAtMs: clock(), firstLoad: first }, logger)
+      const router = new ApiRouter(set.compiled)
+      policies.replaceAll(set.policies)
+      apis.clear()
+      definitions.clear()
+      for (const api of set.compiled) apis.set(api.apiId, api)
+      for (const definition of set.definitions) definitions.set(definition.api_id, definition)
+      engine.setApis(set.definitions.map((definition) => ({ apiId: definition.api_id, apiName: definition.name, orgId: definition.org_id, versions: Object.keys(definition.version_data.versions) })))
+      gateway.replaceRouter(router)
+      await bus.publish({ kind: 'reload' })
+      // each left-out file, entry or API has had its own warning: none is repeated here
+      logger.info({ apis: set.compiled.length, policies: set.policies.length, leftOut: set.skipped.length }, 'APIs and policies loaded')
+      return { failed: undefined, skipped: set.skipped }
+    } catch (err) {
+      const message = (err as Error).message
+      logger.error({ err }, `${first ? 'loading failed, no APIs or policies are live' : 'reload failed, the previous APIs and policies stay live'}: ${message}`)
+      return { failed: message, skipped: [] }
+    }
   }
   await reload()
 

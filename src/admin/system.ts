@@ -1,15 +1,24 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
+import { GatehouseError } from '../model/errors.js'
 import { sendJson } from './reply.js'
 import type { RouteTable } from './route-table.js'
 import { ErrorResponseSchema, OkMessageSchema } from './schemas.js'
 
+/** How a reload went; a reload resolves with it and never rejects. */
+export interface ReloadOutcome {
+  /** why no new set went live (the previous one stays), when that happened */
+  readonly failed: string | undefined
+  /** each file, policy entry or API the new set left out, naming it and why */
+  readonly skipped: readonly string[]
+}
+
 export interface SystemDeps {
   readonly version: string
   /** Reloads APIs and policies from their sources; resolves when the new set is live. */
-  readonly reload: () => Promise<void>
+  readonly reload: () => Promise<ReloadOutcome>
   /** Asks every node (this one included) to reload. */
-  readonly reloadGroup: () => Promise<void>
+  readonly reloadGroup: () => Promise<ReloadOutcome>
   /** Probes the store: undefined when healthy, else what failed. */
   readonly checkStore: () => Promise<string | undefined>
   readonly healthCheckName: string
@@ -55,21 +64,24 @@ export function registerSystemRoutes (app: FastifyInstance, routes: RouteTable, 
     })
 
   app.get<{ Querystring: { block?: string } }>('/tyk/reload', {
-    schema: { tags: ['reload'], summary: 'Reload APIs and policies on this node', querystring: Type.Object({ block: Type.Optional(Type.String({ description: 'exactly "true": answer once the reload is live' })) }), response: { 200: OkMessageSchema } }
+    schema: { tags: ['reload'], summary: 'Reload APIs and policies on this node', querystring: Type.Object({ block: Type.Optional(Type.String({ description: 'exactly "true": answer once the reload is live' })) }), response: { 200: OkMessageSchema, 500: ErrorResponseSchema } }
   }, async (request, reply) => {
     const reloading = deps.reload()
     if (request.query.block === 'true') {
-      await reloading
-    } else {
-      reloading.catch((err: unknown) => { request.log.error({ err }, 'reload failed') })
+      // Tyk answers ok whatever it skipped; a script that waits for the reload should learn
+      // that it did not all go live (issue 15)
+      const outcome = await reloading
+      if (outcome.failed !== undefined) throw new GatehouseError('RELOAD_FAILED', { args: [outcome.failed] })
+      if (outcome.skipped.length > 0) throw new GatehouseError('RELOAD_INCOMPLETE', { args: [outcome.skipped.join('; ')] })
     }
+    // the reload itself logs what went wrong, when the answer cannot say it
     return sendJson(reply, 200, { status: 'ok', message: '' })
   })
 
   app.get('/tyk/reload/group', {
     schema: { tags: ['reload'], summary: 'Reload every node', response: { 200: OkMessageSchema } }
   }, async (request, reply) => {
-    deps.reloadGroup().catch((err: unknown) => { request.log.error({ err }, 'group reload failed') })
+    deps.reloadGroup().catch((err: unknown) => { request.log.error({ err }, 'group reload failed') }) // never rejects; a bug would
     return sendJson(reply, 200, { status: 'ok', message: '' })
   })
 

@@ -74,7 +74,12 @@ const fieldsCache = new WeakMap<TSchema, readonly Field[]>()
 function fieldsOf (schema: ObjectSchema): readonly Field[] {
   let fields = fieldsCache.get(schema)
   if (fields === undefined) {
-    fields = Object.entries(schema.properties).map(([name, fieldSchema]) => ({ name, schema: fieldSchema, hasDefault: 'default' in fieldSchema, defaultValue: fieldSchema.default }))
+    fields = Object.entries(schema.properties).map(([name, fieldSchema]) => {
+      const hasDefault = 'default' in fieldSchema
+      // Go's zero value of an absent nested struct has every field at its own zero value: the
+      // default object is completed here, once per schema, and only copied per value.
+      return { name, schema: fieldSchema, hasDefault, defaultValue: hasDefault ? completeFields(fieldSchema, fieldSchema.default) : undefined }
+    })
     fieldsCache.set(schema, fields)
   }
   return fields

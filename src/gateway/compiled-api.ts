@@ -106,7 +106,8 @@ function roundRobin (upstreams: readonly CompiledUpstream[]): () => CompiledUpst
 }
 
 export function compileApi (definition: ApiDefinition, loadedAtMs = Date.now()): CompiledApi {
-  const auth = definition.auth
+  // auth_configs.authToken wins over the deprecated auth block (Tyk's middleware.go, getAuthToken)
+  const auth = definition.auth_configs.authToken ?? definition.auth
   const headerName = (auth.auth_header_name === '' ? 'Authorization' : auth.auth_header_name)
   return {
     apiId: definition.api_id,

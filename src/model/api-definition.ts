@@ -7,6 +7,8 @@ import { Type, type Static } from '@sinclair/typebox'
 const open = { additionalProperties: true } as const
 const str = (value = '') => Type.String({ default: value })
 const bool = (value = false) => Type.Boolean({ default: value })
+const int = () => Type.Integer({ default: 0 })
+const strings = () => Type.Array(Type.String(), { default: [] })
 
 export const AuthConfigSchema = Type.Object({
   auth_header_name: Type.Optional(str('Authorization')),
@@ -14,7 +16,52 @@ export const AuthConfigSchema = Type.Object({
   param_name: Type.Optional(str()),
   use_cookie: Type.Optional(bool()),
   cookie_name: Type.Optional(str()),
-  disable_header: Type.Optional(bool())
+  disable_header: Type.Optional(bool()),
+  name: Type.Optional(str()),
+  use_certificate: Type.Optional(bool()),
+  validate_signature: Type.Optional(bool())
+}, { ...open, default: {} })
+
+/** One hook of custom_middleware (MiddlewareDefinition). */
+const MiddlewareDefinitionSchema = Type.Object({
+  name: Type.Optional(str()),
+  path: Type.Optional(str()),
+  require_session: Type.Optional(bool()),
+  raw_body_only: Type.Optional(bool())
+}, { ...open, default: {} })
+
+/** Plugins (MiddlewareSection): Gatehouse runs none; see core/unsupported-features.ts. */
+export const CustomMiddlewareSchema = Type.Object({
+  pre: Type.Optional(Type.Array(MiddlewareDefinitionSchema, { default: [] })),
+  post: Type.Optional(Type.Array(MiddlewareDefinitionSchema, { default: [] })),
+  post_key_auth: Type.Optional(Type.Array(MiddlewareDefinitionSchema, { default: [] })),
+  auth_check: Type.Optional(MiddlewareDefinitionSchema),
+  response: Type.Optional(Type.Array(MiddlewareDefinitionSchema, { default: [] })),
+  driver: Type.Optional(str())
+}, { ...open, default: {} })
+
+/** CORSConfig: kept and shown; Gatehouse does not answer CORS itself. */
+export const CorsSchema = Type.Object({
+  enable: Type.Optional(bool()),
+  allowed_origins: Type.Optional(strings()),
+  allowed_methods: Type.Optional(strings()),
+  allowed_headers: Type.Optional(strings()),
+  exposed_headers: Type.Optional(strings()),
+  allow_credentials: Type.Optional(bool()),
+  max_age: Type.Optional(int()),
+  options_passthrough: Type.Optional(bool()),
+  debug: Type.Optional(bool())
+}, { ...open, default: {} })
+
+/** CacheOptions: kept and shown; Gatehouse caches nothing. */
+export const CacheOptionsSchema = Type.Object({
+  cache_timeout: Type.Optional(int()),
+  enable_cache: Type.Optional(bool()),
+  cache_all_safe_requests: Type.Optional(bool()),
+  cache_response_codes: Type.Optional(Type.Array(Type.Integer(), { default: [] })),
+  enable_upstream_cache_control: Type.Optional(bool()),
+  cache_control_ttl_header: Type.Optional(str()),
+  cache_by_headers: Type.Optional(strings())
 }, { ...open, default: {} })
 
 export const VersionInfoSchema = Type.Object({
@@ -25,7 +72,8 @@ export const VersionInfoSchema = Type.Object({
   use_extended_paths: Type.Optional(bool()),
   extended_paths: Type.Optional(Type.Unknown()),
   global_headers: Type.Optional(Type.Unknown()),
-  override_target: Type.Optional(str())
+  override_target: Type.Optional(str()),
+  ignore_endpoint_case: Type.Optional(bool())
 }, open)
 
 export const ApiDefinitionSchema = Type.Object({
@@ -40,17 +88,28 @@ export const ApiDefinitionSchema = Type.Object({
   enable_jwt: Type.Optional(bool()),
   use_oauth2: Type.Optional(bool()),
   enable_signature_checking: Type.Optional(bool()),
+  use_mutual_tls_auth: Type.Optional(bool()),
+  use_openid: Type.Optional(bool()),
+  enable_coprocess_auth: Type.Optional(bool()),
+  custom_plugin_auth_enabled: Type.Optional(bool()),
+  use_go_plugin_auth: Type.Optional(bool()),
+  base_identity_provided_by: Type.Optional(str()),
+  internal: Type.Optional(bool()),
   auth: Type.Optional(AuthConfigSchema),
   auth_configs: Type.Optional(Type.Record(Type.String(), AuthConfigSchema, { default: {} })),
   strip_auth_data: Type.Optional(bool()),
   definition: Type.Optional(Type.Object({
+    enabled: Type.Optional(bool()),
+    name: Type.Optional(str()),
+    default: Type.Optional(str()),
     location: Type.Optional(str('header')),
     key: Type.Optional(str('x-api-version')),
     strip_path: Type.Optional(bool()),
     strip_versioning_data: Type.Optional(bool()),
     // url versioning strips the version only when this (Go) regexp matches it; '' for always
     url_versioning_pattern: Type.Optional(str()),
-    fallback_to_default: Type.Optional(bool())
+    fallback_to_default: Type.Optional(bool()),
+    versions: Type.Optional(Type.Record(Type.String(), Type.String(), { default: {} }))
   }, { ...open, default: {} })),
   version_data: Type.Optional(Type.Object({
     not_versioned: Type.Optional(bool(true)),
@@ -64,15 +123,31 @@ export const ApiDefinitionSchema = Type.Object({
     preserve_host_header: Type.Optional(bool()),
     disable_strip_slash: Type.Optional(bool()),
     enable_load_balancing: Type.Optional(bool()),
-    target_list: Type.Optional(Type.Array(Type.String(), { default: [] }))
+    target_list: Type.Optional(Type.Array(Type.String(), { default: [] })),
+    check_host_against_uptime_tests: Type.Optional(bool()),
+    service_discovery: Type.Optional(Type.Object({ use_discovery_service: Type.Optional(bool()) }, { ...open, default: {} })),
+    transport: Type.Optional(Type.Object({
+      ssl_insecure_skip_verify: Type.Optional(bool()),
+      ssl_ciphers: Type.Optional(strings()),
+      ssl_min_version: Type.Optional(int()),
+      ssl_max_version: Type.Optional(int()),
+      ssl_force_common_name_check: Type.Optional(bool()),
+      proxy_url: Type.Optional(str())
+    }, { ...open, default: {} }))
   }, open),
-  global_rate_limit: Type.Optional(Type.Object({ rate: Type.Optional(Type.Number({ default: 0 })), per: Type.Optional(Type.Number({ default: 0 })) }, { ...open, default: {} })),
+  custom_middleware: Type.Optional(CustomMiddlewareSchema),
+  cache_options: Type.Optional(CacheOptionsSchema),
+  CORS: Type.Optional(CorsSchema),
+  global_rate_limit: Type.Optional(Type.Object({ disabled: Type.Optional(bool()), rate: Type.Optional(Type.Number({ default: 0 })), per: Type.Optional(Type.Number({ default: 0 })) }, { ...open, default: {} })),
   disable_rate_limit: Type.Optional(bool()),
   disable_quota: Type.Optional(bool()),
   session_lifetime: Type.Optional(Type.Integer({ default: 0 })),
   session_lifetime_respects_key_expiration: Type.Optional(bool()),
   dont_set_quota_on_create: Type.Optional(bool()),
   enable_detailed_recording: Type.Optional(bool()),
+  enable_batch_request_support: Type.Optional(bool()),
+  enable_context_vars: Type.Optional(bool()),
+  tag_headers: Type.Optional(strings()),
   do_not_track: Type.Optional(bool()),
   // IP allow and deny lists: single addresses or CIDR ranges (spec gateway 1.3.3)
   allowed_ips: Type.Optional(Type.Array(Type.String(), { default: [] })),

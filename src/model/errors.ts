@@ -65,6 +65,9 @@ export const errors = {
   API_ID_MISMATCH: { status: 400, message: 'Request APIID does not match that in Definition! For Update operations these must match.' },
   API_VALIDATION_FAILED: { status: 400, message: 'Validation of API Definition failed. Reason: {0}.' },
   API_WRITE_FAILED: { status: 500, message: 'file object creation failed, write error' },
+  // --- reloads (ours: Tyk's /tyk/reload always answers ok and only logs what it skipped) ---
+  RELOAD_FAILED: { status: 500, message: 'Reload failed, the previous APIs and policies stay live: {0}' },
+  RELOAD_INCOMPLETE: { status: 500, message: 'Reloaded, but left out: {0}' },
   // --- data plane (gateway/handler_error.go and the middleware named) ---
   IP_DISALLOWED: { status: 403, message: 'access from this IP has been disallowed' }, // mw_ip_whitelist.go, mw_ip_blacklist.go
   AUTH_FIELD_MISSING: { status: 401, message: 'Authorization field missing' }, // mw_auth_key.go

@@ -163,7 +163,10 @@ test('the fixture policies.json loads as it is (spec case 61); a broken record k
   const policy = (await gh.admin('GET', '/tyk/policies/default')).json as { id: string, org_id: string, rate: number, quota_max: number }
   assert.deepEqual([policy.id, policy.org_id, policy.rate, policy.quota_max], ['default', '54de205930c55e15bd000001', 1000, 100])
   writeFileSync(record, '{ broken')
-  assert.equal((await gh.admin('GET', '/tyk/reload?block=true')).status, 200)
+  // issue 15: the blocking reload says it failed, naming the file (Tyk answers ok regardless)
+  const reloaded = await gh.admin('GET', '/tyk/reload?block=true')
+  assert.equal(reloaded.status, 500)
+  assert.match((reloaded.json as { message: string }).message, new RegExp(`^Reload failed, the previous APIs and policies stay live: policies: ${record.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid JSON`))
   assert.equal((await gh.admin('GET', '/tyk/policies/default')).status, 200, 'the previous set stays in force')
 })
 
