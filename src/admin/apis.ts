@@ -3,6 +3,8 @@ import { Type } from '@sinclair/typebox'
 import type { ApiService } from '../apis/api-service.js'
 import { ApiDefinitionSchema } from '../model/api-definition.js'
 import { normalizeBody } from './body.js'
+import { omitEmpty } from './omit-empty.js'
+import { TYK_OMIT_EMPTY } from '../model/tyk-omit-empty.js'
 import { sendJson } from './reply.js'
 import type { RouteTable } from './route-table.js'
 import { ErrorResponseSchema, ModifyResponseSchema } from './schemas.js'
@@ -11,6 +13,7 @@ const tags = ['apis']
 const ApiIdParams = Type.Object({ apiID: Type.String() })
 const errorResponses = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema, 500: ErrorResponseSchema }
 const normalizeApi = normalizeBody(ApiDefinitionSchema)
+const API_LIST_SHAPE = { each: TYK_OMIT_EMPTY.apiDefinition }
 
 /** /tyk/apis: classic API definitions, written to app_path and served after a reload. */
 export function registerApiRoutes (app: FastifyInstance, routes: RouteTable, apis: ApiService): void {
@@ -19,11 +22,11 @@ export function registerApiRoutes (app: FastifyInstance, routes: RouteTable, api
 
   app.get('/tyk/apis', {
     schema: { tags, summary: 'Every loaded API definition', response: { 200: Type.Array(ApiDefinitionSchema), ...errorResponses } }
-  }, async (_request, reply) => sendJson(reply, 200, apis.list()))
+  }, async (_request, reply) => sendJson(reply, 200, omitEmpty(apis.list(), API_LIST_SHAPE)))
 
   app.get<{ Params: { apiID: string } }>('/tyk/apis/:apiID', {
     schema: { tags, summary: 'A loaded API definition', params: ApiIdParams, response: { 200: ApiDefinitionSchema, ...errorResponses } }
-  }, async (request, reply) => sendJson(reply, 200, apis.get(request.params.apiID)))
+  }, async (request, reply) => sendJson(reply, 200, omitEmpty(apis.get(request.params.apiID), TYK_OMIT_EMPTY.apiDefinition)))
 
   const create = { config: { malformed: 'REQUEST_MALFORMED' as const }, schema: { tags, summary: 'Write an API definition to app_path (served after /tyk/reload); a missing api_id is generated', body: ApiDefinitionSchema, response: { 200: ModifyResponseSchema, ...errorResponses } }, preValidation: normalizeApi }
   app.post('/tyk/apis', create, async (request, reply) =>
