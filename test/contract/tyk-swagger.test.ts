@@ -173,6 +173,23 @@ describe('Tyk swagger.yml: API definitions', () => {
     await reload()
   })
 
+  test('versions through a base API: create, list, read a version', async () => {
+    const baseId = `base-${uid()}`
+    const versionId = `v2-${uid()}`
+    await call('POST', '/tyk/apis', 200, anApi({ api_id: baseId, listen_path: `/${baseId}/`, target: upstream.url }))
+    await reload()
+    await call('POST', `/tyk/apis?base_api_id=${baseId}&base_api_version_name=v1&new_version_name=v2&set_default=true`, 200, anApi({ api_id: versionId, listen_path: `/${versionId}/`, target: upstream.url }))
+    await reload()
+    const listed = (await call('GET', `/tyk/apis/${baseId}/versions`, 200)).json as { apis: unknown[] }
+    assert.equal(listed.apis.length, 2)
+    await call('GET', `/tyk/apis/${baseId}/versions?searchText=nothing-like-it`, 200)
+    await call('GET', `/tyk/apis/${versionId}`, 200)
+    await call('GET', '/tyk/apis/no-such-api/versions', 404)
+    await call('GET', `/tyk/apis/${baseId}/versions`, 403, undefined, { secret: null })
+    await call('POST', '/tyk/apis?base_api_id=no-such-api&new_version_name=v2', 400, anApi({ api_id: `x-${uid()}`, listen_path: '/x/', target: upstream.url }))
+    await call('POST', '/tyk/apis?base_api_id=contract&new_version_name=v2', 400, anApi({ api_id: `x-${uid()}`, listen_path: '/x/', target: upstream.url }))
+  })
+
   test('errors: 400, 403, 404 and 500 answers', async () => {
     await call('GET', '/tyk/apis/no-such-api', 404)
     await call('PUT', '/tyk/apis/no-such-api', 404, anApi({ api_id: 'no-such-api', listen_path: '/x/', target: upstream.url }))
