@@ -103,7 +103,8 @@ export function registerApiRoutes (app: FastifyInstance, routes: RouteTable, api
   app.delete<{ Params: { apiID: string } }>('/tyk/apis/:apiID', {
     schema: { tags, summary: 'Delete the file of a loaded API (gone after /tyk/reload)', params: ApiIdParams, response: { 200: ModifyResponseSchema, ...errorResponses } }
   }, async (request, reply) => {
-    await apis.delete(request.params.apiID)
+    const { baseError } = await apis.delete(request.params.apiID)
+    if (baseError !== undefined) request.log.error({ err: baseError }, 'Failed to update base API after delete')
     return sendJson(reply, 200, { key: request.params.apiID, status: 'ok', action: 'deleted' })
   })
 }

@@ -1,5 +1,6 @@
 import { randomKeyId } from '../core/token.js'
 import { addApiVersion, type VersionParams } from '../core/add-api-version.js'
+import { removeApiVersion } from '../core/remove-api-version.js'
 import { versionDefinitionOf } from '../core/version-definition.js'
 import { versionMetasOf, type VersionFilter, type VersionMeta } from '../core/version-metas.js'
 import { parseApiDefinition } from '../core/parse-api-definition.js'
@@ -92,7 +93,8 @@ export class ApiService {
     return apiId
   }
 
-  async delete (apiId: string): Promise<void> {
+  /** Deletes an API's file; a version also leaves its base API's file (Tyk's handleBaseVersionCleanup). */
+  async delete (apiId: string): Promise<{ baseError?: unknown }> {
     assertSafeApiId(apiId)
     if (!this.options.loaded().has(apiId)) throw new GatehouseError('API_NOT_FOUND')
     let deleted: boolean
@@ -102,6 +104,15 @@ export class ApiService {
       throw new GatehouseError('DELETE_FAILED', { cause: err })
     }
     if (!deleted) throw new GatehouseError('DELETE_FAILED', { detail: `${apiId}.json is not in app_path` })
+    const baseId = this.baseIdOf(apiId)
+    const base = baseId === undefined ? undefined : this.options.loaded().get(baseId)
+    if (base === undefined) return {}
+    try {
+      await this.options.folder.put(base.api_id, removeApiVersion(base, apiId))
+      return {}
+    } catch (err) {
+      return { baseError: err }
+    }
   }
 
   private validate (body: unknown): ApiDefinition {

@@ -201,3 +201,23 @@ describe('Tyk swagger.yml: API definitions', () => {
     }
   })
 })
+
+describe('Tyk swagger.yml: answers outside the contract, on purpose', () => {
+  // Each of these is a status the contract does not list for the operation; the test keeps the
+  // list short and visible, and fails when one of them changes.
+  const outside = async (method: string, path: string, body: unknown, status: number): Promise<string[]> => {
+    const res = await gh.admin(method, path, body)
+    assert.equal(res.status, status, res.text)
+    return contract.problems(method, path, res.status, res.headers.get('content-type'), res.text)
+  }
+
+  test('422 for a version without new_version_name: Tyk answers it (gateway/api.go handleAddApi) but its contract lists only 200, 400, 403, 500', async () => {
+    const problems = await outside('POST', '/tyk/apis?base_api_id=contract', anApi({ api_id: `x-${uid()}`, listen_path: '/x/', target: upstream.url }), 422)
+    assert.match(problems.join('\n'), /status 422 is not in the contract/)
+  })
+
+  test('400 for an unparsable key preview: Tyk answers 500; our issue #4 made a bad body the client\'s fault', async () => {
+    const problems = await outside('POST', '/tyk/keys/preview', { rate: 'fast' }, 400)
+    assert.match(problems.join('\n'), /status 400 is not in the contract/)
+  })
+})

@@ -45,4 +45,11 @@ test('POST /tyk/apis?base_api_id=... adds a version to the base API; /versions l
   assert.deepEqual((await gh.admin('GET', '/tyk/apis/v2api/versions')).json, { status: 'success', apis: [meta('v2api', '', true)] }, 'any API lists itself; "" is its own (empty) default, as in Tyk')
   const missing = await gh.admin('GET', '/tyk/apis/nope/versions')
   assert.deepEqual([missing.status, missing.json], [404, { status: 'error', message: 'API not found' }])
+
+  // deleting the default version leaves the base's file, and the base's own version is the default again
+  assert.equal((await gh.admin('DELETE', '/tyk/apis/v2api')).status, 200)
+  const after = JSON.parse(readFileSync(join(apps, 'base.json'), 'utf8')) as { definition: Record<string, unknown> }
+  assert.deepEqual([after.definition.default, after.definition.versions], ['v1', { v0: 'v0api' }])
+  assert.equal((await gh.admin('GET', '/tyk/reload?block=true')).status, 200)
+  assert.deepEqual((await gh.admin('GET', '/tyk/apis/base/versions')).json, { status: 'success', apis: [meta('base', 'v1', true), meta('v0api', 'v0', false)] })
 })
