@@ -1,8 +1,9 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startTestGatehouse, tempDir, uid, type AdminResponse, type TestGatehouse } from '../helpers/gatehouse.js'
+import { sharedFixture } from '../helpers/fixtures.js'
 import { anApi, startEchoUpstream, writeJson, type EchoUpstream } from '../helpers/upstream.js'
 import { TykContract } from './tyk-contract.js'
 
@@ -219,5 +220,36 @@ describe('Tyk swagger.yml: answers outside the contract, on purpose', () => {
   test('400 for an unparsable key preview: Tyk answers 500; our issue #4 made a bad body the client\'s fault', async () => {
     const problems = await outside('POST', '/tyk/keys/preview', { rate: 'fast' }, 400)
     assert.match(problems.join('\n'), /status 400 is not in the contract/)
+  })
+})
+
+describe('Tyk swagger.yml: Tyk\'s own sample files, served back', () => {
+  test('the sample API definitions and policies.json keep the contract when we answer with them', async (t) => {
+    const dir = tempDir()
+    const apps = join(dir, 'apps')
+    for (const name of ['app_sample.json', 'quickstart.json']) {
+      const definition = JSON.parse(readFileSync(sharedFixture(`tyk/apps/${name}`), 'utf8')) as { proxy: { target_url: string } }
+      definition.proxy.target_url = upstream.url // the fixtures point at the internet
+      writeJson(apps, name, definition)
+    }
+    const record = join(dir, 'policies.json')
+    writeFileSync(record, readFileSync(sharedFixture('tyk/policies/policies.json')))
+    const samples = await startTestGatehouse({ app_path: apps, policies: { policy_source: 'file', policy_record_name: record, policy_path: '' } }, { dataDir: join(dir, 'data') })
+    t.after(() => samples.close())
+    const check = async (path: string): Promise<unknown> => {
+      const res = await samples.admin('GET', path)
+      assert.equal(res.status, 200, res.text)
+      assert.deepEqual(contract.problems('GET', path, res.status, res.headers.get('content-type'), res.text), [])
+      return res.json
+    }
+    const apis = await check('/tyk/apis') as Array<{ api_id: string }>
+    assert.equal(apis.length, 2)
+    for (const api of apis) {
+      await check(`/tyk/apis/${api.api_id}`)
+      await check(`/tyk/apis/${api.api_id}/versions`)
+    }
+    const policies = await check('/tyk/policies') as Array<{ id: string }>
+    assert.ok(policies.length > 0)
+    for (const policy of policies) await check(`/tyk/policies/${policy.id}`)
   })
 })
