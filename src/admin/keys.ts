@@ -10,6 +10,8 @@ import type { KeyExplainer } from '../sessions/key-explainer.js'
 import { KeyExplainSchema } from './explain-schemas.js'
 import { RenderedJson, RouteNotFoundError, sendJson, sendJsonBytes } from './reply.js'
 import type { RouteTable } from './route-table.js'
+import { omitEmpty } from './omit-empty.js'
+import { TYK_OMIT_EMPTY } from '../model/tyk-omit-empty.js'
 import { ErrorResponseSchema, KeyListQuerySchema, KeyListSchema, KeyPoliciesSchema, KeyQuerySchema, ModifyResponseSchema, PolicyInstructionSchema } from './schemas.js'
 
 type Query = Record<string, string | string[] | undefined>
@@ -109,7 +111,7 @@ export interface KeySearchEndpoint {
 export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, keys: KeyService, searching: KeySearchEndpoint, explainer: KeyExplainer): void {
   const tags = ['keys']
   // KeyService hands out the same frozen session while nothing behind it changed
-  const rendered = new RenderedJson()
+  const rendered = new RenderedJson((session) => omitEmpty(session, TYK_OMIT_EMPTY.session))
   for (const url of ['/tyk/keys', '/tyk/keys/create', '/tyk/keys/preview', '/tyk/keys/policy/:keyID', '/tyk/keys/:keyID', '/tyk/keys/:keyID/explain']) routes.add(url)
 
   app.post('/tyk/keys/create', {
@@ -122,7 +124,7 @@ export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, key
     config: { malformed: 'UNMARSHALLING_FAILED' },
     schema: { tags, summary: 'Show a session after its policies are applied, without saving it', body: SessionSchema, response: { 200: SessionSchema, ...errorResponses } },
     preValidation: normalizeSession
-  }, async (request, reply) => sendJson(reply, 200, keys.preview(completeSession(request.body))))
+  }, async (request, reply) => sendJson(reply, 200, omitEmpty(keys.preview(completeSession(request.body)), TYK_OMIT_EMPTY.session)))
 
   app.post<{ Params: { keyID: string }, Querystring: Query, Body: { policy?: string, apply_policies?: string[] } }>('/tyk/keys/policy/:keyID', {
     config: { malformed: 'POLICY_INSTRUCTION_MALFORMED' },

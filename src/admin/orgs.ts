@@ -4,6 +4,8 @@ import { completeFields } from '../core/schema-fields.js'
 import { SessionSchema, type Session } from '../model/session.js'
 import type { OrgService } from '../sessions/org-service.js'
 import { firstParam, normalizeBody } from './body.js'
+import { omitEmpty } from './omit-empty.js'
+import { TYK_OMIT_EMPTY } from '../model/tyk-omit-empty.js'
 import { sendJson } from './reply.js'
 import type { RouteTable } from './route-table.js'
 import { ErrorResponseSchema, KeyListSchema, ModifyResponseSchema } from './schemas.js'
@@ -25,7 +27,7 @@ export function registerOrgRoutes (app: FastifyInstance, routes: RouteTable, org
 
   app.get<{ Params: { orgID: string } }>('/tyk/org/keys/:orgID', {
     schema: { tags, summary: 'An org session, as stored', params: OrgIdParams, response: { 200: SessionSchema, ...errorResponses } }
-  }, async (request, reply) => sendJson(reply, 200, await orgs.get(request.params.orgID)))
+  }, async (request, reply) => sendJson(reply, 200, omitEmpty(await orgs.get(request.params.orgID), TYK_OMIT_EMPTY.session)))
 
   for (const [method, action] of [['POST', 'added'], ['PUT', 'modified']] as const) {
     app.route<{ Params: { orgID: string }, Querystring: Query }>({

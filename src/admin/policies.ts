@@ -6,6 +6,8 @@ import type { PolicyService } from '../policies/policy-service.js'
 import { firstParam, limitParam, normalizeBody } from './body.js'
 import type { PolicyPreview } from '../policies/policy-preview.js'
 import { PolicyPreviewQuerySchema, PolicyPreviewSchema } from './explain-schemas.js'
+import { omitEmpty } from './omit-empty.js'
+import { TYK_OMIT_EMPTY } from '../model/tyk-omit-empty.js'
 import { sendJson } from './reply.js'
 import type { RouteTable } from './route-table.js'
 import { ErrorResponseSchema, ModifyResponseSchema } from './schemas.js'
@@ -14,6 +16,7 @@ const tags = ['policies']
 const PolicyIdParams = Type.Object({ polID: Type.String() })
 const errorResponses = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema, 500: ErrorResponseSchema }
 const normalizePolicy = normalizeBody(PolicySchema)
+const POLICY_LIST_SHAPE = { each: TYK_OMIT_EMPTY.policy }
 
 /** /tyk/policies: Tyk's routes and answers; writes are live at once (issue #5). */
 export function registerPolicyRoutes (app: FastifyInstance, routes: RouteTable, policies: PolicyService, preview: PolicyPreview): void {
@@ -23,11 +26,11 @@ export function registerPolicyRoutes (app: FastifyInstance, routes: RouteTable, 
 
   app.get('/tyk/policies', {
     schema: { tags, summary: 'Every loaded policy', response: { 200: Type.Array(PolicySchema), ...errorResponses } }
-  }, async (_request, reply) => sendJson(reply, 200, policies.list()))
+  }, async (_request, reply) => sendJson(reply, 200, omitEmpty(policies.list(), POLICY_LIST_SHAPE)))
 
   app.get<{ Params: { polID: string } }>('/tyk/policies/:polID', {
     schema: { tags, summary: 'One policy', params: PolicyIdParams, response: { 200: PolicySchema, ...errorResponses } }
-  }, async (request, reply) => sendJson(reply, 200, policies.get(request.params.polID)))
+  }, async (request, reply) => sendJson(reply, 200, omitEmpty(policies.get(request.params.polID), TYK_OMIT_EMPTY.policy)))
 
   const create = { config: { malformed: 'REQUEST_MALFORMED' as const }, schema: { tags, summary: 'Create or overwrite a policy (the body\'s id is used)', body: PolicySchema, response: { 200: ModifyResponseSchema, ...errorResponses } }, preValidation: normalizePolicy }
   app.post('/tyk/policies', create, async (request, reply) =>

@@ -27,10 +27,13 @@ export function sendJsonBytes (reply: FastifyReply, status: number, bytes: Buffe
 export class RenderedJson {
   private readonly rendered = new WeakMap<object, Buffer>()
 
+  /** `shape` turns a value into what is printed (e.g. Tyk's omitempty), once per value. */
+  constructor (private readonly shape: (value: object) => unknown = (value) => value) {}
+
   of (value: object): Buffer {
     let bytes = this.rendered.get(value)
     if (bytes === undefined) {
-      bytes = Buffer.from(goJson(value))
+      bytes = Buffer.from(goJson(this.shape(value)))
       this.rendered.set(value, bytes)
     }
     return bytes

@@ -1,4 +1,8 @@
 import { randomKeyId } from '../core/token.js'
+import { addApiVersion, type VersionParams } from '../core/add-api-version.js'
+import { removeApiVersion } from '../core/remove-api-version.js'
+import { versionDefinitionOf } from '../core/version-definition.js'
+import { versionMetasOf, type VersionFilter, type VersionMeta } from '../core/version-metas.js'
 import { parseApiDefinition } from '../core/parse-api-definition.js'
 import { GatehouseError } from '../model/errors.js'
 import type { ApiDefinition } from '../model/api-definition.js'
@@ -28,12 +32,56 @@ export class ApiService {
     return api
   }
 
-  async create (body: unknown): Promise<string> {
+  /** Tyk's versions of a loaded base API (GET /tyk/apis/{apiID}/versions). */
+  versions (apiId: string, filter: VersionFilter): { status: 'success', apis: VersionMeta[] | null } {
+    return versionMetasOf(this.get(apiId), this.options.loaded(), filter)
+  }
+
+  /**
+   * The loaded API whose versions include `apiId`, or undefined: Tyk binds a version to its base
+   * on load (gateway/api_loader.go) and names it in x-tyk-base-api-id.
+   */
+  baseIdOf (apiId: string): string | undefined {
+    let baseId: string | undefined
+    for (const api of this.options.loaded().values()) {
+      if (api.api_id !== apiId && Object.values(versionDefinitionOf(api).versions).includes(apiId)) baseId = api.api_id
+    }
+    return baseId
+  }
+
+  /**
+   * Refuses versioning parameters Tyk refuses, before the body is read, in Tyk's order
+   * (lib/apidef/version.go VersionQueryParameters.Validate).
+   */
+  checkVersionParams (params: VersionParams): void {
+    if (params.baseApiId === '') return
+    if (params.newVersionName === '') throw new GatehouseError('API_NEW_VERSION_REQUIRED')
+    const base = this.options.loaded().get(params.baseApiId)
+    if (base === undefined) throw new GatehouseError('API_BASE_NOT_FOUND', { args: [params.baseApiId] })
+    if (params.baseApiVersionName === '' && versionDefinitionOf(base).name === '') {
+      throw new GatehouseError('API_BASE_VERSION_NAME_REQUIRED', { args: [params.baseApiId] })
+    }
+  }
+
+  /**
+   * Writes a new API; with `base_api_id`, the base API's file gains it as a version too (Tyk's
+   * gateway/api_helpers.go updateBaseAPIWithNewVersion, from the loaded base). As in Tyk, a
+   * failure to rewrite the base is logged by the caller and the new API stays written.
+   */
+  async create (body: unknown, params?: VersionParams): Promise<{ apiId: string, baseError?: unknown }> {
+    if (params !== undefined) this.checkVersionParams(params)
     let api = this.validate(body)
     if (api.api_id === '') api = { ...api, api_id: randomKeyId() }
     assertSafeApiId(api.api_id)
     await this.write(api)
-    return api.api_id
+    const base = params === undefined || params.baseApiId === '' ? undefined : this.options.loaded().get(params.baseApiId)
+    if (base === undefined || params === undefined) return { apiId: api.api_id }
+    try {
+      await this.options.folder.put(base.api_id, addApiVersion(base, params, api.api_id))
+      return { apiId: api.api_id }
+    } catch (err) {
+      return { apiId: api.api_id, baseError: err }
+    }
   }
 
   async update (apiId: string, body: unknown): Promise<string> {
@@ -45,7 +93,8 @@ export class ApiService {
     return apiId
   }
 
-  async delete (apiId: string): Promise<void> {
+  /** Deletes an API's file; a version also leaves its base API's file (Tyk's handleBaseVersionCleanup). */
+  async delete (apiId: string): Promise<{ baseError?: unknown }> {
     assertSafeApiId(apiId)
     if (!this.options.loaded().has(apiId)) throw new GatehouseError('API_NOT_FOUND')
     let deleted: boolean
@@ -55,6 +104,15 @@ export class ApiService {
       throw new GatehouseError('DELETE_FAILED', { cause: err })
     }
     if (!deleted) throw new GatehouseError('DELETE_FAILED', { detail: `${apiId}.json is not in app_path` })
+    const baseId = this.baseIdOf(apiId)
+    const base = baseId === undefined ? undefined : this.options.loaded().get(baseId)
+    if (base === undefined) return {}
+    try {
+      await this.options.folder.put(base.api_id, removeApiVersion(base, apiId))
+      return {}
+    } catch (err) {
+      return { baseError: err }
+    }
   }
 
   private validate (body: unknown): ApiDefinition {

@@ -68,6 +68,11 @@ export const errors = {
   // --- reloads (ours: Tyk's /tyk/reload always answers ok and only logs what it skipped) ---
   RELOAD_FAILED: { status: 500, message: 'Reload failed, the previous APIs and policies stay live: {0}' },
   RELOAD_INCOMPLETE: { status: 500, message: 'Reloaded, but left out: {0}' },
+  // lib/apidef/version.go VersionQueryParameters.Validate; gateway/api.go handleAddApi answers
+  // 422 for the first (its comment: kept for compatibility) and 400 for the others
+  API_NEW_VERSION_REQUIRED: { status: 422, message: 'The new version name is required' },
+  API_BASE_NOT_FOUND: { status: 400, message: '{0} is not a valid Base API version' },
+  API_BASE_VERSION_NAME_REQUIRED: { status: 400, message: 'you need to provide a version name for the new Base API: {0}' },
   // --- data plane (gateway/handler_error.go and the middleware named) ---
   IP_DISALLOWED: { status: 403, message: 'access from this IP has been disallowed' }, // mw_ip_whitelist.go, mw_ip_blacklist.go
   AUTH_FIELD_MISSING: { status: 401, message: 'Authorization field missing' }, // mw_auth_key.go
