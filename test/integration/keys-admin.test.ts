@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { request } from 'node:http'
 import { startTestGatehouse, uid, type TestGatehouse } from '../helpers/gatehouse.js'
 import { hashToken } from '../../src/core/hash.js'
 
@@ -227,6 +228,62 @@ test('path tricks in key ids never reach another key nor crash the server', asyn
   const controlChar = await gh.admin('POST', '/tyk/keys/bad%01key', { access_rights: access('a') })
   assert.equal(controlChar.status, 400)
   assert.equal((await gh.admin('GET', '/tyk/keys/victimKey')).status, 200)
+})
+
+/** A request with the path sent byte for byte: fetch() would resolve %2e%2e and reject a lone %. */
+async function rawAdmin (gh: TestGatehouse, method: string, path: string, body?: unknown, secret = gh.secret): Promise<{ status: number, type: string, json: unknown }> {
+  const { hostname, port } = new URL(gh.url)
+  return await new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, method, path, headers: { 'x-tyk-authorization': secret } }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => { text += chunk })
+      res.on('end', () => {
+        let json: unknown
+        try { json = JSON.parse(text) } catch { json = undefined }
+        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), json })
+      })
+    })
+    req.on('error', reject)
+    req.end(body === undefined ? undefined : JSON.stringify(body))
+  })
+}
+
+test('issue 15: key ids with encoded separators get a JSON answer on every key route, never the plain-text 404', async (t) => {
+  const gh = await gatehouse(t)
+  const body = { org_id: '', access_rights: access('a') }
+  const routes = (id: string): Array<[string, string, unknown]> => [
+    ['GET', `/tyk/keys/${id}`, undefined], ['PUT', `/tyk/keys/${id}`, body], ['DELETE', `/tyk/keys/${id}`, undefined],
+    ['GET', `/tyk/keys/${id}/explain`, undefined], ['GET', `/tyk/keys/policy/${id}`, undefined],
+    ['POST', `/tyk/keys/policy/${id}`, { apply_policies: [] }], ['POST', `/tyk/keys/${id}`, body]
+  ]
+  for (const id of ['..%2F..%2Fx', 'a%2Fb', '%2e%2e', 'a%5Cb', '%', 'abc%2', '%2F', 'x%2f..%2fy']) {
+    for (const [method, path, payload] of routes(id)) {
+      const res = await rawAdmin(gh, method, path, payload)
+      assert.equal(res.type, 'application/json', `${method} ${path}: ${res.status} ${res.type}`)
+      assert.notEqual(res.status, 500, `${method} ${path}`)
+      if (res.status !== 200) assert.equal((res.json as { status: string }).status, 'error', `${method} ${path}`)
+    }
+  }
+  const lone = await rawAdmin(gh, 'GET', '/tyk/keys/%')
+  assert.equal(lone.status, 400)
+  assert.deepEqual(lone.json, { status: 'error', message: 'Invalid key ID: not valid percent-encoding', detail: 'the path is not valid percent-encoding' })
+  assert.deepEqual((await rawAdmin(gh, 'GET', '/tyk/keys/%/explain', undefined, 'wrong')).json, { status: 'error', message: 'Attempted administrative access with invalid or missing key!' })
+
+  // an id holding '/' or '\\' is an opaque id: stored, read back, explained, deleted as itself
+  for (const [encoded, id] of [['..%2F..%2Fvictim', '../../victim'], ['a%2Fb', 'a/b'], ['a%5Cb', 'a\\b']]) {
+    const created = await rawAdmin(gh, 'POST', `/tyk/keys/${encoded}`, body)
+    assert.equal(created.status, 200)
+    assert.equal((created.json as { key: string }).key, id)
+    assert.equal((await rawAdmin(gh, 'GET', `/tyk/keys/${encoded}`)).status, 200)
+    assert.equal(((await rawAdmin(gh, 'GET', `/tyk/keys/${encoded}/explain`)).json as { key_id: string }).key_id, (created.json as { key_hash: string }).key_hash)
+    assert.equal((await rawAdmin(gh, 'PUT', `/tyk/keys/${encoded}`, body)).status, 200)
+    assert.equal((await rawAdmin(gh, 'DELETE', `/tyk/keys/${encoded}`)).status, 200)
+    assert.deepEqual((await rawAdmin(gh, 'GET', `/tyk/keys/${encoded}`)).json, { status: 'error', message: 'Key not found' })
+  }
+  assert.equal((await rawAdmin(gh, 'GET', '/tyk/keys/victim')).status, 404, 'no id reached another key')
+  const unknown = await rawAdmin(gh, 'GET', '/tyk/nothing-here')
+  assert.equal(unknown.type, 'text/plain; charset=utf-8', 'a truly unknown path keeps Tyk\'s plain 404')
 })
 
 test('custom key ids shorter than min_token_length are refused on POST only', async (t) => {
