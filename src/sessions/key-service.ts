@@ -85,7 +85,7 @@ export class KeyService {
     if (Object.keys(effective.access_rights).length === 0 && !this.options.allowMasterKeys) {
       throw new GatehouseError('MASTER_KEY_REFUSED')
     }
-    this.checkApiOrgs(session, effective, (reason) => new GatehouseError('KEY_CREATE_FAILED', { args: [reason] }))
+    this.checkSavedMerges(session, effective, (reason) => new GatehouseError('KEY_CREATE_FAILED', { args: [reason] }))
     session = resetQuotaWindow(this.withTrialPeriod(session, nowMs), nowMs)
     let name = naming.fromToken(naming.newToken(session.org_id, ''))
     // With legacy murmur32 names a fresh random token can land on a taken name: draw again.
@@ -241,10 +241,10 @@ export class KeyService {
   /** doAddOrUpdate (spec 2.6.1): master-key rule, quota window, then a durable write. */
   private async save (name: KeyName, tokenCheck: string, input: Session, suppressReset: boolean, nowMs: number): Promise<void> {
     let session = suppressReset ? input : { ...input, last_updated: unixSeconds(nowMs) }
-    const refuse = (): GatehouseError => new GatehouseError('KEY_SECURITY_SETTINGS')
+    const refuse = (reason: string): GatehouseError => new GatehouseError('KEY_SECURITY_SETTINGS', { detail: reason })
     const effective = this.applyPoliciesLeniently(session, undefined)
-    if (Object.keys(effective.access_rights).length === 0 && !this.options.allowMasterKeys) throw refuse()
-    this.checkApiOrgs(session, effective, refuse)
+    if (Object.keys(effective.access_rights).length === 0 && !this.options.allowMasterKeys) throw refuse('keys must have at least one access rights record (allow_master_keys is off)')
+    this.checkSavedMerges(session, effective, refuse)
     if (!suppressReset) session = resetQuotaWindow(session, nowMs)
     await this.write(name.id, { session, tokenCheck })
     if (!suppressReset) await this.resetQuotas(name.id, effective)
@@ -283,14 +283,17 @@ export class KeyService {
   }
 
   /**
-   * Tyk saves a key once per API it grants, re-merging with that API's org: a policy of another
-   * org than a loaded API's refuses the whole write (spec 2.4 step 8, 2.14 rule 4).
+   * Tyk's doAddOrUpdate saves the key once per API it grants, re-merging strictly each time with
+   * that API as context (none when the API is not loaded): a policy that is not found, or one of
+   * another org than a loaded API's, refuses the whole write (spec 2.3, 2.4 step 8, 2.14 rule 4).
+   * A master key is saved against every loaded API; a context-free merge stands in for those.
+   * One merge per distinct context: a key granting many APIs of one org costs one.
    */
-  private checkApiOrgs (session: Session, effective: Session, refuse: (reason: string) => GatehouseError): void {
-    for (const apiId of Object.keys(effective.access_rights)) {
-      const apiOrgId = this.options.apiOrgOf(apiId)
-      if (apiOrgId !== undefined) this.mergeOr(session, apiOrgId, refuse)
-    }
+  private checkSavedMerges (session: Session, effective: Session, refuse: (reason: string) => GatehouseError): void {
+    const contexts = new Set<string | undefined>()
+    for (const apiId of Object.keys(effective.access_rights)) contexts.add(this.options.apiOrgOf(apiId))
+    if (contexts.size === 0) contexts.add(undefined)
+    for (const apiOrgId of contexts) this.mergeOr(session, apiOrgId, refuse)
   }
 
   /** Trial keys (spec 2.6.6): a new key of a policy with key_expires_in expires that much later. */

@@ -286,6 +286,39 @@ test('issue 15: key ids with encoded separators get a JSON answer on every key r
   assert.equal(unknown.type, 'text/plain; charset=utf-8', 'a truly unknown path keeps Tyk\'s plain 404')
 })
 
+test('issue 15: a policy that does not exist is refused on POST /keys/{id}, POST /keys and PUT as on /keys/create, and nothing is stored', async (t) => {
+  for (const allowMasterKeys of [false, true]) {
+    const gh = await gatehouse(t, { allow_master_keys: allowMasterKeys, hash_keys: false })
+    // no API is loaded: Tyk re-merges per API of the key all the same, loaded or not
+    const body = { org_id: 'acme', apply_policies: ['no-such-policy'], access_rights: access('not-loaded') }
+    const reason = 'policy not found: "no-such-policy"'
+    const created = await gh.admin('POST', '/tyk/keys/create', body)
+    assert.equal(created.status, 500)
+    assert.deepEqual(created.json, { status: 'error', message: `Failed to create key - ${reason}` })
+
+    const securitySettings = { status: 'error', message: 'Failed to create key, ensure security settings are correct.', detail: reason }
+    const bodies = allowMasterKeys ? [body, { ...body, access_rights: {} }] : [body]
+    for (const refused of bodies) {
+      const withId = await gh.admin('POST', '/tyk/keys/customKey1', refused)
+      assert.equal(withId.status, 500, withId.text)
+      assert.deepEqual(withId.json, securitySettings)
+      assert.equal((await gh.admin('GET', '/tyk/keys/customKey1?org_id=acme')).status, 404, 'nothing stored')
+      const withoutId = await gh.admin('POST', '/tyk/keys', refused)
+      assert.equal(withoutId.status, 500)
+      assert.deepEqual(withoutId.json, securitySettings)
+    }
+    assert.deepEqual((await gh.admin('GET', '/tyk/keys')).json, { keys: [] }, 'no key of any route was stored')
+
+    assert.equal((await gh.admin('POST', '/tyk/keys/oldKey1', { org_id: 'acme', access_rights: access('not-loaded'), tags: ['old'] })).status, 200)
+    const before = await gh.admin('GET', '/tyk/keys/oldKey1?org_id=acme')
+    const put = await gh.admin('PUT', '/tyk/keys/oldKey1', { ...body, tags: ['new'] })
+    assert.equal(put.status, 500)
+    assert.deepEqual(put.json, securitySettings)
+    const after = await gh.admin('GET', '/tyk/keys/oldKey1?org_id=acme')
+    assert.deepEqual(after.json, before.json, 'the old key is unchanged')
+  }
+})
+
 test('custom key ids shorter than min_token_length are refused on POST only', async (t) => {
   const gh = await gatehouse(t, { min_token_length: 32 })
   const body = { access_rights: access('a') }
