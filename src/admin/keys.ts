@@ -55,8 +55,8 @@ const SEARCH_PARAMS = ['org_id', 'policy_id', 'tag', 'alias', 'inactive', 'expir
 const MAX_PAGE = 1000
 
 /**
- * Key search (Gatehouse only) when any search parameter is present; plain Tyk listing otherwise,
- * where api_id keeps Tyk's meaning (the key's own access rights).
+ * Key search (Gatehouse only) when any search parameter is present; Tyk's listing otherwise,
+ * unpaged, whose api_id means what search's does (issue 15): the keys that can call it now.
  */
 function searchQueryOf (query: Query): KeySearchQuery | undefined {
   if (!SEARCH_PARAMS.some((name) => query[name] !== undefined)) return undefined

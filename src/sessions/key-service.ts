@@ -29,6 +29,8 @@ export interface KeyServiceOptions {
   readonly policyLookup: (orgId: string, id: string) => Policy | undefined
   /** The org of a loaded API, undefined when no such API is loaded. */
   readonly apiOrgOf: (apiId: string) => string | undefined
+  /** Every key (storage id) that can call the API now, in id order: key search's api_id. */
+  readonly callersOf: (apiId: string) => AsyncIterable<string>
   readonly clock: () => number
 }
 
@@ -181,17 +183,24 @@ export class KeyService {
     return { key: found[0].name, action: 'deleted' }
   }
 
-  /** GET /tyk/keys (spec 2.9). */
+  /**
+   * GET /tyk/keys (spec 2.9). With `api_id`: every key that can call the API now (own rights,
+   * policies, org-wide policies, org defaults, master keys when allowed), as key search decides
+   * it, where Tyk reads the stored access_rights only (issue 15); in plain mode `filter` still
+   * narrows by org prefix, and is no longer required.
+   */
   async list (query: { filter: string, apiId: string }): Promise<string[]> {
-    const { store, naming } = this.options
-    if (naming.hashKeys) {
-      if (!this.options.enableHashedKeysListing) throw new GatehouseError('HASHED_LISTING_DISABLED')
-      const ids = await store.listSessionIds('')
-      return query.apiId === '' ? ids : await this.withAccessTo(ids, query.apiId)
+    const { naming } = this.options
+    if (naming.hashKeys && !this.options.enableHashedKeysListing) throw new GatehouseError('HASHED_LISTING_DISABLED')
+    // Tyk ignores filter when keys are hashed: hashes carry no org
+    const filter = naming.hashKeys ? '' : query.filter
+    if (query.apiId === '') return await this.idsOfOrgPrefix(filter)
+    const prefixes = filter === '' ? [] : [filter, encodedOrgPrefix(filter)]
+    const out: string[] = []
+    for await (const id of this.options.callersOf(query.apiId)) {
+      if (prefixes.length === 0 || prefixes.some((prefix) => id.startsWith(prefix))) out.push(id)
     }
-    if (query.apiId !== '' && query.filter === '') throw new GatehouseError('LISTING_FILTER_REQUIRED')
-    const ids = await this.idsOfOrgPrefix(query.filter)
-    return query.apiId === '' ? ids : await this.withAccessTo(ids, query.apiId)
+    return out
   }
 
   /** POST /tyk/keys/preview: what the session becomes, nothing stored. */
@@ -313,23 +322,17 @@ export class KeyService {
     const { store } = this.options
     const plain = await store.listSessionIds(filter)
     if (filter === '') return plain
-    // New-format tokens of this org start with the Base64 of `{"org":"<filter>"` minus its
-    // last two characters (they depend on what follows).
-    const encoded = Buffer.from(`{"org":"${filter}"`).toString('base64').slice(0, -2)
-    const wrapped = await store.listSessionIds(encoded)
+    const wrapped = await store.listSessionIds(encodedOrgPrefix(filter))
     return [...new Set([...plain, ...wrapped])]
   }
+}
 
-  private async withAccessTo (ids: readonly string[], apiId: string): Promise<string[]> {
-    const out: string[] = []
-    for (const id of ids) {
-      const stored = await this.options.store.getKey(id)
-      if (stored === undefined) continue
-      const rights = stored.session.access_rights
-      if (apiId in rights || (this.options.allowMasterKeys && Object.keys(rights).length === 0)) out.push(id)
-    }
-    return out.sort()
-  }
+/**
+ * New-format tokens of an org start with the Base64 of `{"org":"<org>"` minus its last two
+ * characters (they depend on what follows).
+ */
+function encodedOrgPrefix (orgId: string): string {
+  return Buffer.from(`{"org":"${orgId}"`).toString('base64').slice(0, -2)
 }
 
 function unixSeconds (nowMs: number): string {
