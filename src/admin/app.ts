@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import swagger from '@fastify/swagger'
 import { GatehouseError, type ErrorCode } from '../model/errors.js'
-import { errorBody, RouteNotFoundError, sendError, sendJson, sendRouteNotFound } from './reply.js'
+import { errorBody, sendError, sendJson, sendRouteNotFound } from './reply.js'
 import { RouteTable } from './route-table.js'
 import { registerKeyRoutes, type KeySearchEndpoint } from './keys.js'
 import type { KeyExplainer } from '../sessions/key-explainer.js'
@@ -164,7 +164,6 @@ async function renderError (err: FastifyError, request: FastifyRequest, reply: F
     if (err.status >= 500) request.log.error({ err: err.cause ?? err }, err.message)
     return sendJson(reply, err.status, errorBody(err.message, err.detail))
   }
-  if (err instanceof RouteNotFoundError) return sendRouteNotFound(reply)
   if (err.validation !== undefined) {
     const first = err.validation[0]
     const where = first?.instancePath === '' || first?.instancePath === undefined ? 'body' : first.instancePath.slice(1).replaceAll('/', '.')
