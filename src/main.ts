@@ -91,6 +91,14 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const lookupPolicy = engine.lookup
   const applyPolicies = engine.apply
 
+  const keySearch = new KeySearch({
+    store,
+    applyPolicies,
+    policies: () => policies.all(),
+    orgDefaults: () => orgDefaults.all(),
+    apiOrgOf: (apiId) => apis.get(apiId)?.orgId,
+    allowMasterKeys: config.allow_master_keys
+  })
   const keys = new KeyService({
     store,
     bus,
@@ -102,15 +110,8 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     enableHashedKeysListing: config.enable_hashed_keys_listing,
     applyPolicies,
     policyLookup: lookupPolicy,
-    apiOrgOf: (apiId) => apis.get(apiId)?.orgId
-  })
-  const keySearch = new KeySearch({
-    store,
-    applyPolicies,
-    policies: () => policies.all(),
-    orgDefaults: () => orgDefaults.all(),
     apiOrgOf: (apiId) => apis.get(apiId)?.orgId,
-    allowMasterKeys: config.allow_master_keys
+    callersOf: (apiId) => keySearch.callers(apiId)
   })
   const keyExplainer = new KeyExplainer({
     keys,

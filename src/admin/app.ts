@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import swagger from '@fastify/swagger'
 import { GatehouseError, type ErrorCode } from '../model/errors.js'
-import { errorBody, RouteNotFoundError, sendError, sendJson, sendRouteNotFound } from './reply.js'
+import { errorBody, sendError, sendJson, sendRouteNotFound } from './reply.js'
 import { RouteTable } from './route-table.js'
 import { registerKeyRoutes, type KeySearchEndpoint } from './keys.js'
 import type { KeyExplainer } from '../sessions/key-explainer.js'
@@ -52,6 +52,7 @@ const TRAILING_SLASHES = /\/+$/
 /** The Tyk management API (`/tyk/...`, `/hello`, `/ready`) as a fastify app without a listener. */
 export async function buildAdminApp (deps: AdminDeps): Promise<AdminApp> {
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
+  const secretDigest = digest(deps.secret)
   const app = Fastify({
     loggerInstance: deps.logger,
     // request lines would log key ids from URLs: raw keys must never reach the log
@@ -62,6 +63,8 @@ export async function buildAdminApp (deps: AdminDeps): Promise<AdminApp> {
     routerOptions: { maxParamLength: 16 * 1024 },
     // Tyk strips trailing slashes before routing: /tyk/keys/ is /tyk/keys
     rewriteUrl: (req) => stripTrailingSlashes(req.url ?? '/'),
+    // a path the router cannot decode (a lone '%') gets Tyk's JSON error, never fastify's own
+    frameworkErrors: (err, request, reply) => renderFrameworkError(err, request, reply, secretDigest),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false } },
     serverFactory: (requestHandler) => {
       handler = requestHandler
@@ -72,7 +75,6 @@ export async function buildAdminApp (deps: AdminDeps): Promise<AdminApp> {
   // to serialise, so none is compiled (compiling one per route cost megabytes of heap).
   app.setSerializerCompiler(() => (data) => JSON.stringify(data))
   const routes = new RouteTable()
-  const secretDigest = digest(deps.secret)
 
   // callback style: no promise per request on the management API's busiest path
   app.addHook('onRequest', (request, reply, done) => {
@@ -143,12 +145,25 @@ function registerBodyParser (app: FastifyInstance): void {
   })
 }
 
+/**
+ * Errors the router raises before any hook runs (a path that is not valid percent-encoding, a
+ * segment over maxParamLength): Tyk's JSON error, never fastify's own body. The secret is
+ * checked here too, as the onRequest hook would have.
+ */
+function renderFrameworkError (err: FastifyError, request: FastifyRequest, reply: FastifyReply, secretDigest: Buffer): FastifyReply {
+  const path = request.url.split('?', 1)[0] ?? ''
+  if (path.startsWith('/tyk') && !secretMatches(request.headers['x-tyk-authorization'], secretDigest)) return sendError(reply, 'ADMIN_FORBIDDEN')
+  const detail = err.code === 'FST_ERR_BAD_URL' ? 'the path is not valid percent-encoding' : err.message
+  if (!path.startsWith('/tyk/keys/')) return sendError(reply, 'REQUEST_MALFORMED', detail)
+  const invalid = new GatehouseError('KEY_ID_INVALID', { args: [err.code === 'FST_ERR_BAD_URL' ? 'not valid percent-encoding' : 'too long'] })
+  return sendJson(reply, invalid.status, errorBody(invalid.message, detail))
+}
+
 async function renderError (err: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   if (err instanceof GatehouseError) {
     if (err.status >= 500) request.log.error({ err: err.cause ?? err }, err.message)
     return sendJson(reply, err.status, errorBody(err.message, err.detail))
   }
-  if (err instanceof RouteNotFoundError) return sendRouteNotFound(reply)
   if (err.validation !== undefined) {
     const first = err.validation[0]
     const where = first?.instancePath === '' || first?.instancePath === undefined ? 'body' : first.instancePath.slice(1).replaceAll('/', '.')

@@ -8,7 +8,7 @@ import type { KeyAddress, KeyService, ModifyResult } from '../sessions/key-servi
 import type { KeySearch, KeySearchQuery } from '../sessions/key-search.js'
 import type { KeyExplainer } from '../sessions/key-explainer.js'
 import { KeyExplainSchema } from './explain-schemas.js'
-import { RenderedJson, RouteNotFoundError, sendJson, sendJsonBytes } from './reply.js'
+import { RenderedJson, sendJson, sendJsonBytes } from './reply.js'
 import type { RouteTable } from './route-table.js'
 import { omitEmpty } from './omit-empty.js'
 import { TYK_OMIT_EMPTY } from '../model/tyk-omit-empty.js'
@@ -39,12 +39,13 @@ function sendModify (reply: FastifyReply, result: ModifyResult): FastifyReply {
 }
 
 /**
- * A key id in the path. Tyk's router cannot match a segment holding '/', so such ids (sent as
- * %2F) are the router's 404; control characters and absurd lengths are refused outright.
+ * A key id in the path, opaque: Tyk's tokens are standard Base64 and may hold '/', which a client
+ * can only send as %2F (Tyk's router then answers a plain-text 404 and the key cannot be managed;
+ * issue 15 asks for the key instead). The id is never a file path here, so '..', '/' and '\\' are
+ * plain characters. Control characters and absurd lengths are refused outright.
  */
 function keyIdOf (request: KeyRequest): string {
   const keyId = request.params.keyID
-  if (keyId.includes('/')) throw new RouteNotFoundError()
   // eslint-disable-next-line no-control-regex
   if (keyId.length > MAX_KEY_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(keyId)) {
     throw new GatehouseError('KEY_ID_INVALID', { detail: keyId.length > MAX_KEY_ID_LENGTH ? `longer than ${MAX_KEY_ID_LENGTH} characters` : 'control characters are not allowed', args: ['control characters or too long'] })
@@ -56,8 +57,8 @@ const SEARCH_PARAMS = ['org_id', 'policy_id', 'tag', 'alias', 'inactive', 'expir
 const MAX_PAGE = 1000
 
 /**
- * Key search (Gatehouse only) when any search parameter is present; plain Tyk listing otherwise,
- * where api_id keeps Tyk's meaning (the key's own access rights).
+ * Key search (Gatehouse only) when any search parameter is present; Tyk's listing otherwise,
+ * unpaged, whose api_id means what search's does (issue 15): the keys that can call it now.
  */
 function searchQueryOf (query: Query): KeySearchQuery | undefined {
   if (!SEARCH_PARAMS.some((name) => query[name] !== undefined)) return undefined

@@ -50,8 +50,6 @@ export function sendError (reply: FastifyReply, code: ErrorCode, detail?: string
 }
 
 /** Tyk's router answer for a path no route matches: plain text, not the JSON error. */
-export class RouteNotFoundError extends Error {}
-
 export function sendRouteNotFound (reply: FastifyReply): FastifyReply {
   return reply.code(404).header('content-type', 'text/plain; charset=utf-8').send(Buffer.from('404 page not found\n'))
 }

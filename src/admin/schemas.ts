@@ -44,7 +44,7 @@ export const KeyQuerySchema = Type.Object({
 
 export const KeyListQuerySchema = Type.Object({
   filter: flag('org ID prefix (plain mode)'),
-  api_id: flag('listing: keys whose own access rights name this API (Tyk); search: keys that can call it now, through their rights, policies (org-wide ones too) and org defaults'),
+  api_id: flag('keys that can call this API now, through their own rights, policies (org-wide ones too), org defaults, or as master keys when allowed; the listing answers them all (with filter: of that org prefix), search pages them'),
   org_id: flag('search: keys of this org'),
   policy_id: flag('search: keys that list this policy'),
   tag: flag('search: keys with this tag of their own'),

@@ -23,7 +23,6 @@ export const errors = {
   KEY_REMOVE_FAILED: { status: 400, message: 'Failed to remove the key' }, // api.go handleDeleteKey
   HASHED_LOOKUP_DISABLED: { status: 400, message: 'Key requested by hash but key hashing is not enabled' },
   HASHED_LISTING_DISABLED: { status: 404, message: 'Hashed key listing is disabled in config (enable_hashed_keys_listing)' },
-  LISTING_FILTER_REQUIRED: { status: 400, message: 'The \'filter\' parameter (Org ID) is required when filtering by \'api_id\' in legacy mode' },
   // api.go createKeyHandler, master key refused
   MASTER_KEY_REFUSED: { status: 400, message: 'Failed to create key, keys must have at least one Access Rights record set.' },
   // api.go handleAddOrUpdate, any failure of doAddOrUpdate

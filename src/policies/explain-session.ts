@@ -2,6 +2,7 @@ import { effectiveLimit, isEmptyLimit, type EffectiveLimit } from '../core/effec
 import { isQuotaLimited, quotaRemaining, type QuotaCounter } from '../core/quota.js'
 import { isRateLimited } from '../core/rate-limit.js'
 import { usesPartitions } from '../core/policy-merge.js'
+import { keepsOwnRights } from '../core/own-rights-and-defaults.js'
 import type { Policy } from '../model/policy.js'
 import type { Session } from '../model/session.js'
 
@@ -141,7 +142,8 @@ const ruleText = {
   perApiPolicy: 'per_api policy without a limit on this access right: the policy\'s limits, counted per policy',
   keyLevel: 'no policy sets this for this API (partitions): the key-level value, which policies without this API or the key itself set',
   keyLevelPolicy: 'a policy without access rights sets the key-level value outright',
-  merged: 'combined from several policies by Tyk\'s merge'
+  merged: 'combined from several policies by Tyk\'s merge',
+  ownKept: 'the key\'s own access right, kept as written: a key with rights of its own and no policy keeps them, and its org\'s default_policies only add the APIs it does not name'
 }
 
 export function explainSession (input: ExplainInput): KeyExplanation {
@@ -163,11 +165,16 @@ export function explainSession (input: ExplainInput): KeyExplanation {
         apis: Object.keys(policy.access_rights ?? {})
       })
   const masterKey = Object.keys(effective.access_rights).length === 0
-  const apis = Object.keys(effective.access_rights).map((apiId) => explainApi(apiId, input, hasPolicies ? applied : []))
+  // issue 15: such a key's own APIs come from the key alone, the others from its org's defaults
+  const ownKept = keepsOwnRights(own)
+  const apis = Object.keys(effective.access_rights).map((apiId) => {
+    const fromOwn = ownKept && apiId in own.access_rights
+    return explainApi(apiId, input, hasPolicies && !fromOwn ? applied : [], fromOwn && hasPolicies)
+  })
   return {
     policies,
     ...(input.mergeError === undefined ? {} : { merge_error: input.mergeError }),
-    is_inactive: explainInactive(effective, hasPolicies ? applied : []),
+    is_inactive: ownKept ? explainInactiveOwnKept(own, effective, hasPolicies ? applied : []) : explainInactive(effective, hasPolicies ? applied : []),
     expires: {
       value: effective.expires,
       expired: effective.expires >= 1 && input.nowMs > effective.expires * 1000,
@@ -189,6 +196,14 @@ function explainInactive (effective: Session, applied: ReadonlyArray<{ use: Poli
   const rule = 'a key with policies is inactive when any of its policies is; its own flag is not used (as in Tyk)'
   const first = inactive[0]
   if (first === undefined) return { value: effective.is_inactive, source: 'policies', rule }
+  return { value: effective.is_inactive, source: 'policy', policy_id: first.policy.id, via: first.use.via, rule }
+}
+
+/** A key that keeps its own rights beside its org's defaults is inactive when it is or a default is. */
+function explainInactiveOwnKept (own: Session, effective: Session, applied: ReadonlyArray<{ use: PolicyUse, policy: Policy }>): Source & { value: boolean } {
+  const rule = 'a key with rights of its own and no policy is inactive when its own flag is set or one of its org\'s default policies is inactive'
+  const first = applied.find(({ policy }) => policy.is_inactive)
+  if (own.is_inactive || first === undefined) return { value: effective.is_inactive, source: 'key', rule }
   return { value: effective.is_inactive, source: 'policy', policy_id: first.policy.id, via: first.use.via, rule }
 }
 
@@ -231,14 +246,15 @@ function attribute (candidates: readonly Candidate[], same: (limit: EffectiveLim
   return { source: 'policy', policy_id: match.policy.id, via: match.via, rule }
 }
 
-function explainApi (apiId: string, input: ExplainInput, applied: ReadonlyArray<{ use: PolicyUse, policy: Policy }>): ApiExplanation {
+/** `ownKept`: the API is the key's own, kept beside the org's default policies (issue 15). */
+function explainApi (apiId: string, input: ExplainInput, applied: ReadonlyArray<{ use: PolicyUse, policy: Policy }>, ownKept: boolean): ApiExplanation {
   const api = input.api(apiId)
   const merged = typeof api.merged === 'string' ? input.effective : api.merged
   const limit = effectiveLimit(merged, apiId)
   const right = input.effective.access_rights[apiId]
   const ownLimit = input.own.access_rights[apiId]?.limit
   const noPolicies = applied.length === 0
-  const keyRule = ownLimit !== undefined && !isEmptyLimit(ownLimit) ? ruleText.ownPerApi : ruleText.ownOnly
+  const keyRule = ownKept ? ruleText.ownKept : ownLimit !== undefined && !isEmptyLimit(ownLimit) ? ruleText.ownPerApi : ruleText.ownOnly
 
   const explain = (aspect: Aspect, same: (value: EffectiveLimit) => boolean, sameAtKeyLevel: (policy: Policy) => boolean, manyRule: string): Source => {
     if (noPolicies) return { source: 'key', rule: keyRule }
@@ -263,7 +279,7 @@ function explainApi (apiId: string, input: ExplainInput, applied: ReadonlyArray<
     loaded: api.loaded,
     accepted: accepted === undefined,
     ...(accepted === undefined ? {} : { refused_because: accepted }),
-    access: explainAccess(apiId, input, applied),
+    access: ownKept ? { source: 'key', rule: ruleText.ownKept, granted_by: [] } : explainAccess(apiId, input, applied),
     versions: [...(right?.versions ?? [])],
     allowed_urls: (right?.allowed_urls ?? []).map((url) => ({ url: url.url, methods: [...(url.methods ?? [])] })),
     rate_limit: {

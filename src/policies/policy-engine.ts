@@ -1,5 +1,6 @@
 import { mergePolicies, policyIdsOf, type PolicyLookup } from '../core/policy-merge.js'
 import { withOrgWideAccess, type OrgApi } from '../core/org-wide.js'
+import { keepsOwnRights, mergeOwnRightsAndDefaults } from '../core/own-rights-and-defaults.js'
 import type { Policy } from '../model/policy.js'
 import type { Session } from '../model/session.js'
 import type { PolicyRegistry } from './policy-registry.js'
@@ -39,30 +40,34 @@ export class PolicyEngine {
     return opened
   }
 
-  /**
-   * The key with its org's default policies after its own. A key that carries access rights of
-   * its own and no policy keeps exactly those: Tyk would let a policy replace them, and an org
-   * setting must not silently strip existing keys.
-   */
-  withOrgDefaults (session: Session): Session {
+  /** The org's default policies a key uses besides its own, in merge order (after its own). */
+  orgDefaultsOf (session: Session): readonly string[] {
     const defaults = this.options.orgDefaults(session.org_id)
-    if (defaults.length === 0) return session
+    if (defaults.length === 0) return defaults
     const own = policyIdsOf(session)
-    if (own.length === 0 && Object.keys(session.access_rights).length > 0) return session
-    const added = defaults.filter((id) => !own.includes(id))
-    if (added.length === 0) return session
-    return { ...session, apply_policies: [...own, ...added] }
+    return own.length === 0 ? defaults : defaults.filter((id) => !own.includes(id))
   }
 
   /** The effective session (throws PolicyMergeError when Tyk would refuse the key). */
-  readonly apply = (session: Session, apiOrgId?: string): Session =>
-    mergePolicies(this.withOrgDefaults(session), this.lookup, apiOrgId)
+  readonly apply = (session: Session, apiOrgId?: string): Session => this.merge(session, this.lookup, apiOrgId)
 
   /** The effective session as it would be if `candidate` replaced the policy of its id (preview). */
   applyWith (session: Session, candidate: Policy): Session {
     const opened = withOrgWideAccess(candidate, this.apis)
     // as the registry: a policy is found only by keys of its own org
     const lookup: PolicyLookup = (orgId, id) => id === candidate.id ? (candidate.org_id === orgId ? opened : undefined) : this.lookup(orgId, id)
-    return mergePolicies(this.withOrgDefaults(session), lookup)
+    return this.merge(session, lookup)
+  }
+
+  /**
+   * A key with policies gets its org's defaults after its own, merged by Tyk's rules; a key with
+   * access rights of its own and no policy keeps them and gets the defaults' APIs beside them
+   * (issue 15; core/own-rights-and-defaults.ts says how the two combine).
+   */
+  private merge (session: Session, lookup: PolicyLookup, apiOrgId?: string): Session {
+    const added = this.orgDefaultsOf(session)
+    if (added.length === 0) return mergePolicies(session, lookup, apiOrgId)
+    if (keepsOwnRights(session)) return mergeOwnRightsAndDefaults(session, added, lookup, apiOrgId)
+    return mergePolicies({ ...session, apply_policies: [...policyIdsOf(session), ...added] }, lookup, apiOrgId)
   }
 }

@@ -57,7 +57,7 @@ export class KeyExplainer {
     const ownIds = policyIdsOf(own)
     const uses: PolicyUse[] = [
       ...ownIds.map((policyId): PolicyUse => ({ id: policyId, via: 'apply_policies' })),
-      ...policyIdsOf(engine.withOrgDefaults(own)).filter((policyId) => !ownIds.includes(policyId)).map((policyId): PolicyUse => ({ id: policyId, via: 'org_default_policies' }))
+      ...engine.orgDefaultsOf(own).map((policyId): PolicyUse => ({ id: policyId, via: 'org_default_policies' }))
     ]
     const merge = (apiOrgId?: string): Session | string => {
       try {

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { checkAccessRights } from '../core/access.js'
 import { policyIdsOf } from '../core/policy-merge.js'
 import type { Policy } from '../model/policy.js'
@@ -49,6 +50,9 @@ const CHUNK = 500
  */
 const MAX_CANDIDATES = 20_000
 
+/** Keys checked between two yields to the event loop when every match is wanted. */
+const BATCH = 200
+
 interface Arm { readonly index: KeyIndex, buffer: string[], at: number, after: string, exhausted: boolean }
 
 /**
@@ -74,6 +78,21 @@ export class KeySearch {
     }
     const more = arms.some((arm) => arm.at < arm.buffer.length || !arm.exhausted)
     return { keys, after: more ? last : '' }
+  }
+
+  /**
+   * Every key that can call `apiId` now, in id order, without pages or a candidate bound: the
+   * same indexes and the same check as a search by api_id (GET /tyk/keys?api_id= lists them all,
+   * as Tyk's listing does). Yields to the event loop between batches.
+   */
+  async * callers (apiId: string): AsyncGenerator<string> {
+    const query: KeySearchQuery = { apiId, limit: Infinity, after: '' }
+    let checked = 0
+    for await (const id of this.walk(this.indexesGranting(apiId))) {
+      if (++checked % BATCH === 0) await yieldToEventLoop()
+      const stored = await this.deps.store.getKey(id)
+      if (stored !== undefined && this.matches(stored, query)) yield id
+    }
   }
 
   /** Every id in the union of `indexes`, in id order, each once (for scans such as policy preview). */

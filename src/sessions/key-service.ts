@@ -29,6 +29,8 @@ export interface KeyServiceOptions {
   readonly policyLookup: (orgId: string, id: string) => Policy | undefined
   /** The org of a loaded API, undefined when no such API is loaded. */
   readonly apiOrgOf: (apiId: string) => string | undefined
+  /** Every key (storage id) that can call the API now, in id order: key search's api_id. */
+  readonly callersOf: (apiId: string) => AsyncIterable<string>
   readonly clock: () => number
 }
 
@@ -85,7 +87,7 @@ export class KeyService {
     if (Object.keys(effective.access_rights).length === 0 && !this.options.allowMasterKeys) {
       throw new GatehouseError('MASTER_KEY_REFUSED')
     }
-    this.checkApiOrgs(session, effective, (reason) => new GatehouseError('KEY_CREATE_FAILED', { args: [reason] }))
+    this.checkSavedMerges(session, effective, (reason) => new GatehouseError('KEY_CREATE_FAILED', { args: [reason] }))
     session = resetQuotaWindow(this.withTrialPeriod(session, nowMs), nowMs)
     let name = naming.fromToken(naming.newToken(session.org_id, ''))
     // With legacy murmur32 names a fresh random token can land on a taken name: draw again.
@@ -183,17 +185,24 @@ export class KeyService {
     return { key: found[0].name, action: 'deleted' }
   }
 
-  /** GET /tyk/keys (spec 2.9). */
+  /**
+   * GET /tyk/keys (spec 2.9). With `api_id`: every key that can call the API now (own rights,
+   * policies, org-wide policies, org defaults, master keys when allowed), as key search decides
+   * it, where Tyk reads the stored access_rights only (issue 15); in plain mode `filter` still
+   * narrows by org prefix, and is no longer required.
+   */
   async list (query: { filter: string, apiId: string }): Promise<string[]> {
-    const { store, naming } = this.options
-    if (naming.hashKeys) {
-      if (!this.options.enableHashedKeysListing) throw new GatehouseError('HASHED_LISTING_DISABLED')
-      const ids = await store.listSessionIds('')
-      return query.apiId === '' ? ids : await this.withAccessTo(ids, query.apiId)
+    const { naming } = this.options
+    if (naming.hashKeys && !this.options.enableHashedKeysListing) throw new GatehouseError('HASHED_LISTING_DISABLED')
+    // Tyk ignores filter when keys are hashed: hashes carry no org
+    const filter = naming.hashKeys ? '' : query.filter
+    if (query.apiId === '') return await this.idsOfOrgPrefix(filter)
+    const prefixes = filter === '' ? [] : [filter, encodedOrgPrefix(filter)]
+    const out: string[] = []
+    for await (const id of this.options.callersOf(query.apiId)) {
+      if (prefixes.length === 0 || prefixes.some((prefix) => id.startsWith(prefix))) out.push(id)
     }
-    if (query.apiId !== '' && query.filter === '') throw new GatehouseError('LISTING_FILTER_REQUIRED')
-    const ids = await this.idsOfOrgPrefix(query.filter)
-    return query.apiId === '' ? ids : await this.withAccessTo(ids, query.apiId)
+    return out
   }
 
   /** POST /tyk/keys/preview: what the session becomes, nothing stored. */
@@ -249,10 +258,10 @@ export class KeyService {
    */
   private async save (name: KeyName, tokenCheck: string, input: Session, previous: Session | undefined, suppressReset: boolean, nowMs: number): Promise<void> {
     let session = suppressReset ? input : { ...input, last_updated: unixSeconds(nowMs) }
-    const refuse = (): GatehouseError => new GatehouseError('KEY_SECURITY_SETTINGS')
+    const refuse = (reason: string): GatehouseError => new GatehouseError('KEY_SECURITY_SETTINGS', { detail: reason })
     const effective = this.applyPoliciesLeniently(session, undefined)
-    if (Object.keys(effective.access_rights).length === 0 && !this.options.allowMasterKeys) throw refuse()
-    this.checkApiOrgs(session, effective, refuse)
+    if (Object.keys(effective.access_rights).length === 0 && !this.options.allowMasterKeys) throw refuse('keys must have at least one access rights record (allow_master_keys is off)')
+    this.checkSavedMerges(session, effective, refuse)
     if (!suppressReset) session = resetQuotaWindow(session, nowMs)
     await this.write(name.id, { session, tokenCheck })
     if (suppressReset) return
@@ -306,14 +315,17 @@ export class KeyService {
   }
 
   /**
-   * Tyk saves a key once per API it grants, re-merging with that API's org: a policy of another
-   * org than a loaded API's refuses the whole write (spec 2.4 step 8, 2.14 rule 4).
+   * Tyk's doAddOrUpdate saves the key once per API it grants, re-merging strictly each time with
+   * that API as context (none when the API is not loaded): a policy that is not found, or one of
+   * another org than a loaded API's, refuses the whole write (spec 2.3, 2.4 step 8, 2.14 rule 4).
+   * A master key is saved against every loaded API; a context-free merge stands in for those.
+   * One merge per distinct context: a key granting many APIs of one org costs one.
    */
-  private checkApiOrgs (session: Session, effective: Session, refuse: (reason: string) => GatehouseError): void {
-    for (const apiId of Object.keys(effective.access_rights)) {
-      const apiOrgId = this.options.apiOrgOf(apiId)
-      if (apiOrgId !== undefined) this.mergeOr(session, apiOrgId, refuse)
-    }
+  private checkSavedMerges (session: Session, effective: Session, refuse: (reason: string) => GatehouseError): void {
+    const contexts = new Set<string | undefined>()
+    for (const apiId of Object.keys(effective.access_rights)) contexts.add(this.options.apiOrgOf(apiId))
+    if (contexts.size === 0) contexts.add(undefined)
+    for (const apiOrgId of contexts) this.mergeOr(session, apiOrgId, refuse)
   }
 
   /** Trial keys (spec 2.6.6): a new key of a policy with key_expires_in expires that much later. */
@@ -333,23 +345,17 @@ export class KeyService {
     const { store } = this.options
     const plain = await store.listSessionIds(filter)
     if (filter === '') return plain
-    // New-format tokens of this org start with the Base64 of `{"org":"<filter>"` minus its
-    // last two characters (they depend on what follows).
-    const encoded = Buffer.from(`{"org":"${filter}"`).toString('base64').slice(0, -2)
-    const wrapped = await store.listSessionIds(encoded)
+    const wrapped = await store.listSessionIds(encodedOrgPrefix(filter))
     return [...new Set([...plain, ...wrapped])]
   }
+}
 
-  private async withAccessTo (ids: readonly string[], apiId: string): Promise<string[]> {
-    const out: string[] = []
-    for (const id of ids) {
-      const stored = await this.options.store.getKey(id)
-      if (stored === undefined) continue
-      const rights = stored.session.access_rights
-      if (apiId in rights || (this.options.allowMasterKeys && Object.keys(rights).length === 0)) out.push(id)
-    }
-    return out.sort()
-  }
+/**
+ * New-format tokens of an org start with the Base64 of `{"org":"<org>"` minus its last two
+ * characters (they depend on what follows).
+ */
+function encodedOrgPrefix (orgId: string): string {
+  return Buffer.from(`{"org":"${orgId}"`).toString('base64').slice(0, -2)
 }
 
 function unixSeconds (nowMs: number): string {

@@ -87,7 +87,56 @@ test('"can call this API" follows policy edits and org default policies, with no
   await gh.admin('POST', '/tyk/org/keys/acme', { org_id: 'acme', default_policies: ['gold'] })
   const a1 = (await search(gh, 'api_id=a1&limit=100')).keys
   assert.ok(a1.includes(bare), 'a key of the org reaches a1 through the org\'s default policy')
-  assert.ok(!a1.includes(hash.k3 ?? ''), 'a key with rights of its own and no policy is left as it is')
+  assert.ok(a1.includes(hash.k3 ?? ''), 'issue 15: a key with rights of its own and no policy gets the default\'s APIs beside them')
+})
+
+test('issue 15: a bare GET /tyk/keys?api_id= lists every key that can call the API now, exactly as search does, in Tyk\'s shape', async (t) => {
+  const { gh, hash } = await fixture(t)
+  const bare = async (query: string): Promise<string[]> => {
+    const res = await gh.admin('GET', `/tyk/keys?${query}`)
+    assert.equal(res.status, 200, `${query}: ${res.text}`)
+    assert.deepEqual(Object.keys(res.json as object), ['keys'], 'Tyk\'s listing shape, no cursor')
+    return (res.json as { keys: string[] }).keys
+  }
+  // through a policy (k1), an org-wide policy (k2), own rights (k3, k6 inactive still listed as search lists it), an inactive policy (k5)
+  assert.deepEqual(await bare('api_id=a1'), sorted([hash.k1, hash.k2, hash.k6]))
+  assert.deepEqual(await bare('api_id=a2'), sorted([hash.k2, hash.k3, hash.k5]))
+  for (const apiId of ['a1', 'a2', 'b1', 'unknown']) {
+    assert.deepEqual(await bare(`api_id=${apiId}`), (await search(gh, `api_id=${apiId}&limit=1000`)).keys, `${apiId}: the listing and search agree`)
+  }
+  const viaDefault = ((await gh.admin('POST', '/tyk/keys/create', { org_id: 'acme', apply_policies: ['frozen'], access_rights: {} })).json as { key_hash: string }).key_hash
+  assert.ok(!(await bare('api_id=a1')).includes(viaDefault))
+  await gh.admin('POST', '/tyk/org/keys/acme', { org_id: 'acme', default_policies: ['gold'] })
+  assert.ok((await bare('api_id=a1')).includes(viaDefault), 'an org default policy counts, live')
+})
+
+test('issue 15: with hashing off, a bare api_id needs no filter, and filter still narrows by org prefix', async (t) => {
+  const { gh, token } = await fixture(t, { hash_keys: false })
+  const bare = async (query: string): Promise<unknown> => (await gh.admin('GET', `/tyk/keys?${query}`)).json
+  assert.deepEqual(await bare('api_id=a1'), { keys: sorted([token.k1, token.k2, token.k6]) })
+  assert.deepEqual(await bare('api_id=a1&filter=acme'), { keys: sorted([token.k1, token.k2, token.k6]) })
+  assert.deepEqual(await bare('api_id=a1&filter=other'), { keys: [] })
+  assert.deepEqual(await bare('api_id=b1&filter=other'), { keys: [token.k4] })
+  const custom = await gh.admin('POST', '/tyk/keys/acmeCustom1', { org_id: '', access_rights: rights('a1') })
+  assert.equal(custom.status, 200)
+  assert.deepEqual(await bare('api_id=a1&filter=acme'), { keys: sorted([token.k1, token.k2, token.k6, 'acmeCustom1']) }, 'plain prefix and Base64 org prefix both count')
+})
+
+test('issue 15: the bare api_id listing answers every matching key, past the index chunk and the search\'s page bound', async (t) => {
+  const { gh, hash } = await fixture(t)
+  const made: string[] = []
+  const total = 1_100
+  for (let i = 0; i < total; i += 50) {
+    const batch = await Promise.all(Array.from({ length: Math.min(50, total - i) }, async () => {
+      const res = await gh.admin('POST', '/tyk/keys/create', { org_id: 'acme', apply_policies: ['gold'], access_rights: {} })
+      assert.equal(res.status, 200, res.text)
+      return (res.json as { key_hash: string }).key_hash
+    }))
+    made.push(...batch)
+  }
+  const listed = ((await gh.admin('GET', '/tyk/keys?api_id=a1')).json as { keys: string[] }).keys
+  assert.equal(listed.length, total + 3)
+  assert.deepEqual(listed, sorted([...made, hash.k1, hash.k2, hash.k6]), 'each key once, in id order')
 })
 
 test('pages follow next_cursor to the end, each key once, in id order', async (t) => {

@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { request } from 'node:http'
 import { startTestGatehouse, uid, type TestGatehouse } from '../helpers/gatehouse.js'
 import { hashToken } from '../../src/core/hash.js'
 
@@ -229,6 +230,95 @@ test('path tricks in key ids never reach another key nor crash the server', asyn
   assert.equal((await gh.admin('GET', '/tyk/keys/victimKey')).status, 200)
 })
 
+/** A request with the path sent byte for byte: fetch() would resolve %2e%2e and reject a lone %. */
+async function rawAdmin (gh: TestGatehouse, method: string, path: string, body?: unknown, secret = gh.secret): Promise<{ status: number, type: string, json: unknown }> {
+  const { hostname, port } = new URL(gh.url)
+  return await new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, method, path, headers: { 'x-tyk-authorization': secret } }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => { text += chunk })
+      res.on('end', () => {
+        let json: unknown
+        try { json = JSON.parse(text) } catch { json = undefined }
+        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), json })
+      })
+    })
+    req.on('error', reject)
+    req.end(body === undefined ? undefined : JSON.stringify(body))
+  })
+}
+
+test('issue 15: key ids with encoded separators get a JSON answer on every key route, never the plain-text 404', async (t) => {
+  const gh = await gatehouse(t)
+  const body = { org_id: '', access_rights: access('a') }
+  const routes = (id: string): Array<[string, string, unknown]> => [
+    ['GET', `/tyk/keys/${id}`, undefined], ['PUT', `/tyk/keys/${id}`, body], ['DELETE', `/tyk/keys/${id}`, undefined],
+    ['GET', `/tyk/keys/${id}/explain`, undefined], ['GET', `/tyk/keys/policy/${id}`, undefined],
+    ['POST', `/tyk/keys/policy/${id}`, { apply_policies: [] }], ['POST', `/tyk/keys/${id}`, body]
+  ]
+  for (const id of ['..%2F..%2Fx', 'a%2Fb', '%2e%2e', 'a%5Cb', '%', 'abc%2', '%2F', 'x%2f..%2fy']) {
+    for (const [method, path, payload] of routes(id)) {
+      const res = await rawAdmin(gh, method, path, payload)
+      assert.equal(res.type, 'application/json', `${method} ${path}: ${res.status} ${res.type}`)
+      assert.notEqual(res.status, 500, `${method} ${path}`)
+      if (res.status !== 200) assert.equal((res.json as { status: string }).status, 'error', `${method} ${path}`)
+    }
+  }
+  const lone = await rawAdmin(gh, 'GET', '/tyk/keys/%')
+  assert.equal(lone.status, 400)
+  assert.deepEqual(lone.json, { status: 'error', message: 'Invalid key ID: not valid percent-encoding', detail: 'the path is not valid percent-encoding' })
+  assert.deepEqual((await rawAdmin(gh, 'GET', '/tyk/keys/%/explain', undefined, 'wrong')).json, { status: 'error', message: 'Attempted administrative access with invalid or missing key!' })
+
+  // an id holding '/' or '\\' is an opaque id: stored, read back, explained, deleted as itself
+  for (const [encoded, id] of [['..%2F..%2Fvictim', '../../victim'], ['a%2Fb', 'a/b'], ['a%5Cb', 'a\\b']]) {
+    const created = await rawAdmin(gh, 'POST', `/tyk/keys/${encoded}`, body)
+    assert.equal(created.status, 200)
+    assert.equal((created.json as { key: string }).key, id)
+    assert.equal((await rawAdmin(gh, 'GET', `/tyk/keys/${encoded}`)).status, 200)
+    assert.equal(((await rawAdmin(gh, 'GET', `/tyk/keys/${encoded}/explain`)).json as { key_id: string }).key_id, (created.json as { key_hash: string }).key_hash)
+    assert.equal((await rawAdmin(gh, 'PUT', `/tyk/keys/${encoded}`, body)).status, 200)
+    assert.equal((await rawAdmin(gh, 'DELETE', `/tyk/keys/${encoded}`)).status, 200)
+    assert.deepEqual((await rawAdmin(gh, 'GET', `/tyk/keys/${encoded}`)).json, { status: 'error', message: 'Key not found' })
+  }
+  assert.equal((await rawAdmin(gh, 'GET', '/tyk/keys/victim')).status, 404, 'no id reached another key')
+  const unknown = await rawAdmin(gh, 'GET', '/tyk/nothing-here')
+  assert.equal(unknown.type, 'text/plain; charset=utf-8', 'a truly unknown path keeps Tyk\'s plain 404')
+})
+
+test('issue 15: a policy that does not exist is refused on POST /keys/{id}, POST /keys and PUT as on /keys/create, and nothing is stored', async (t) => {
+  for (const allowMasterKeys of [false, true]) {
+    const gh = await gatehouse(t, { allow_master_keys: allowMasterKeys, hash_keys: false })
+    // no API is loaded: Tyk re-merges per API of the key all the same, loaded or not
+    const body = { org_id: 'acme', apply_policies: ['no-such-policy'], access_rights: access('not-loaded') }
+    const reason = 'policy not found: "no-such-policy"'
+    const created = await gh.admin('POST', '/tyk/keys/create', body)
+    assert.equal(created.status, 500)
+    assert.deepEqual(created.json, { status: 'error', message: `Failed to create key - ${reason}` })
+
+    const securitySettings = { status: 'error', message: 'Failed to create key, ensure security settings are correct.', detail: reason }
+    const bodies = allowMasterKeys ? [body, { ...body, access_rights: {} }] : [body]
+    for (const refused of bodies) {
+      const withId = await gh.admin('POST', '/tyk/keys/customKey1', refused)
+      assert.equal(withId.status, 500, withId.text)
+      assert.deepEqual(withId.json, securitySettings)
+      assert.equal((await gh.admin('GET', '/tyk/keys/customKey1?org_id=acme')).status, 404, 'nothing stored')
+      const withoutId = await gh.admin('POST', '/tyk/keys', refused)
+      assert.equal(withoutId.status, 500)
+      assert.deepEqual(withoutId.json, securitySettings)
+    }
+    assert.deepEqual((await gh.admin('GET', '/tyk/keys')).json, { keys: [] }, 'no key of any route was stored')
+
+    assert.equal((await gh.admin('POST', '/tyk/keys/oldKey1', { org_id: 'acme', access_rights: access('not-loaded'), tags: ['old'] })).status, 200)
+    const before = await gh.admin('GET', '/tyk/keys/oldKey1?org_id=acme')
+    const put = await gh.admin('PUT', '/tyk/keys/oldKey1', { ...body, tags: ['new'] })
+    assert.equal(put.status, 500)
+    assert.deepEqual(put.json, securitySettings)
+    const after = await gh.admin('GET', '/tyk/keys/oldKey1?org_id=acme')
+    assert.deepEqual(after.json, before.json, 'the old key is unchanged')
+  }
+})
+
 test('custom key ids shorter than min_token_length are refused on POST only', async (t) => {
   const gh = await gatehouse(t, { min_token_length: 32 })
   const body = { access_rights: access('a') }
@@ -270,9 +360,8 @@ test('hashing off: keys are plain tokens, no key_hash, listing filters by org pr
 
   assert.deepEqual(((await gh.admin('GET', '/tyk/keys/')).json as { keys: string[] }).keys.sort(), [key, 'dummyplainKey1'].sort(), 'trailing slash is the same route')
   assert.deepEqual((await gh.admin('GET', '/tyk/keys?filter=default')).json, { keys: [key] })
-  const needsFilter = await gh.admin('GET', '/tyk/keys?api_id=test')
-  assert.equal(needsFilter.status, 400)
-  assert.equal((needsFilter.json as { message: string }).message, 'The \'filter\' parameter (Org ID) is required when filtering by \'api_id\' in legacy mode')
+  // issue 15: api_id alone lists the keys that can call the API (Tyk wants a filter in plain mode)
+  assert.deepEqual((await gh.admin('GET', '/tyk/keys?api_id=test')).json, { keys: [key] })
   assert.deepEqual((await gh.admin('GET', '/tyk/keys?api_id=test&filter=default')).json, { keys: [key] })
   assert.deepEqual((await gh.admin('GET', '/tyk/keys?api_id=test&filter=wrong_org')).json, { keys: [] })
   // DELETE ?hashed works in plain mode: the "hash" is the token

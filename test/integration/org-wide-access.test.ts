@@ -85,7 +85,7 @@ test('an org\'s default_policies apply to its keys, live, without touching them'
 
   const ownRights = ((await gh.admin('POST', '/tyk/keys/create', { org_id: 'acme', access_rights: { a2: { api_id: 'a2', versions: ['Default'] } } })).json as { key: string }).key
   assert.equal(await status(gh, '/a2/', ownRights), 200)
-  assert.equal(await status(gh, '/a1/', ownRights), 403, 'a key with rights of its own and no policy keeps exactly those')
+  assert.equal(await status(gh, '/a1/', ownRights), 200, 'issue 15: a key with rights of its own and no policy gets the defaults\' APIs too')
 
   const other = ((await gh.admin('POST', '/tyk/keys/create', { org_id: 'other', access_rights: { b1: { api_id: 'b1', versions: ['Default'] } } })).json as { key: string }).key
   assert.equal(await status(gh, '/b1/', other), 200)
@@ -97,6 +97,66 @@ test('an org\'s default_policies apply to its keys, live, without touching them'
   assert.ok(read.tags.includes('from-default'))
   await gh.admin('PUT', '/tyk/org/keys/acme', { org_id: 'acme', default_policies: [] })
   assert.equal(await status(gh, '/a1/', key), 403, 'defaults removed: the key has nothing left')
+})
+
+interface Explained {
+  policies: Array<{ id: string, via: string, found: boolean }>
+  is_inactive: { value: boolean, source: string }
+  apis: Array<{ api_id: string, accepted: boolean, access: { source: string, policy_id?: string, via?: string }, quota: { quota_max: number, source: string, policy_id?: string, via?: string, counter: { scope: string } } }>
+}
+
+test('issue 15: org default_policies add to a key\'s own access rights (union), with real traffic; explain, search, listing and preview agree', async (t) => {
+  const { gh } = await setup(t)
+  // the default grants a2, and a1 too: the key's own a1 entry (its own limits) wins there
+  const defaultPolicy = { id: 'acme-basic', org_id: 'acme', rate: 100, per: 1, quota_max: 2, quota_renewal_rate: 3600, access_rights: { a1: { api_id: 'a1', versions: ['Default'] }, a2: { api_id: 'a2', versions: ['Default'] } } }
+  assert.equal((await gh.admin('POST', '/tyk/policies', defaultPolicy)).status, 200)
+  const own = { a1: { api_id: 'a1', versions: ['Default'] }, b1: { api_id: 'b1', versions: ['Default'] } }
+  const created = await gh.admin('POST', '/tyk/keys/create', { org_id: 'acme', quota_max: 4, quota_renewal_rate: 3600, access_rights: own })
+  assert.equal(created.status, 200, created.text)
+  const { key, key_hash: keyHash } = created.json as { key: string, key_hash: string }
+  const inactive = ((await gh.admin('POST', '/tyk/keys/create', { org_id: 'acme', is_inactive: true, access_rights: own })).json as { key: string }).key
+  assert.equal(await status(gh, '/a2/', key), 403, 'no defaults yet: only its own APIs')
+
+  assert.equal((await gh.admin('POST', '/tyk/org/keys/acme', { org_id: 'acme', default_policies: ['acme-basic'] })).status, 200)
+  // the key's own quota of 4 is shared by its own a1 and b1 (key level), as without defaults
+  assert.equal(await status(gh, '/a1/', key), 200, 'its own API (own quota: 1 of 4)')
+  assert.equal(await status(gh, '/a2/', key), 200, 'the default policy\'s API, live, no key touched')
+  assert.equal(await status(gh, '/b1/', key), 200, 'its own API of another org stays open, the defaults add nothing there (own quota: 2 of 4)')
+  assert.equal(await status(gh, '/a2/', key), 200)
+  assert.equal(await status(gh, '/a2/', key), 403, 'the default policy\'s quota of 2, on its own counter')
+  assert.equal(await status(gh, '/a1/', key), 200, 'own quota: 3 of 4, untouched by a2\'s traffic')
+  assert.equal(await status(gh, '/a1/', key), 200)
+  assert.equal(await status(gh, '/a1/', key), 403, 'the key\'s own quota of 4 on a1, not the default\'s 2')
+  assert.equal(await status(gh, '/a2/', inactive), 403, 'a key inactive of its own stays inactive')
+
+  const read = (await gh.admin('GET', `/tyk/keys/${key}`)).json as { access_rights: Record<string, { allowance_scope?: string, limit?: { quota_max?: number } }>, apply_policies: string[], quota_max: number }
+  assert.deepEqual(Object.keys(read.access_rights).sort(), ['a1', 'a2', 'b1'])
+  assert.deepEqual(read.apply_policies, [], 'the defaults are not written into the key\'s own policy list')
+  assert.equal(read.quota_max, 4)
+  assert.equal(read.access_rights.a2?.limit?.quota_max, 2)
+  assert.equal(read.access_rights.a2?.allowance_scope, 'acme-basic')
+
+  const explained = (await gh.admin('GET', `/tyk/keys/${key}/explain`)).json as Explained
+  assert.deepEqual(explained.policies.map(({ id, via, found }) => ({ id, via, found })), [{ id: 'acme-basic', via: 'org_default_policies', found: true }])
+  const api = (apiId: string): Explained['apis'][number] | undefined => explained.apis.find((entry) => entry.api_id === apiId)
+  assert.equal(api('a1')?.access.source, 'key')
+  assert.equal(api('a1')?.quota.source, 'key')
+  assert.equal(api('a1')?.quota.quota_max, 4)
+  assert.deepEqual(api('a2')?.access, { ...api('a2')?.access, source: 'policy', policy_id: 'acme-basic', via: 'org_default_policies' })
+  assert.deepEqual([api('a2')?.quota.source, api('a2')?.quota.policy_id, api('a2')?.quota.via, api('a2')?.quota.quota_max, api('a2')?.quota.counter.scope], ['policy', 'acme-basic', 'org_default_policies', 2, 'acme-basic'])
+  assert.equal(api('b1')?.access.source, 'key')
+  assert.equal(api('b1')?.accepted, true)
+  assert.equal(explained.is_inactive.value, false)
+
+  const listed = async (query: string): Promise<string[]> => ((await gh.admin('GET', `/tyk/keys?${query}`)).json as { keys: string[] }).keys
+  assert.ok((await listed('api_id=a2')).includes(keyHash), 'the bare listing counts the default')
+  assert.ok((await listed('api_id=a2&limit=100')).includes(keyHash), 'and so does search')
+  const preview = (await gh.admin('POST', '/tyk/policies/acme-basic/preview', { ...defaultPolicy, access_rights: { a1: defaultPolicy.access_rights.a1 } })).json as { lost_access: Array<{ key: string, apis: string[] }> }
+  assert.deepEqual(preview.lost_access.find((entry) => entry.key === keyHash)?.apis, ['a2'], 'preview: dropping a2 from the default takes it from this key, and only it')
+
+  await gh.admin('PUT', '/tyk/org/keys/acme', { org_id: 'acme', default_policies: [] })
+  assert.equal(await status(gh, '/a2/', key), 403, 'defaults removed: back to its own rights')
+  assert.equal(await status(gh, '/b1/', key), 403, 'own quota spent')
 })
 
 test('bad org_wide and default_policies values are refused with a clear error', async (t) => {
