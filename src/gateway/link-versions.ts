@@ -34,7 +34,7 @@ export function linkVersions (apis: readonly CompiledApi[]): LinkedVersions {
     for (const [version, target] of base.versionLinks?.versions ?? []) {
       const api = target === '' ? undefined : byId.get(target) ?? byName.get(target.toLowerCase())
       if (api === undefined) {
-        unresolved.push(`API ${base.apiId}: version ${version} names API ${target}, which is not loaded`)
+        unresolved.push(`API ${base.apiId}: version ${version} ${target === '' ? 'names no API' : `names API ${target}, which is not loaded`}`)
         continue
       }
       let route = api === base ? BASE_ROUTE : routeTo.get(api)
