@@ -158,6 +158,8 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     try {
       const set = await loadLiveSet({ appPath: config.app_path, policies: { policyRecordName: config.policies.policy_record_name, policyPath }, policyWrites, loadedAtMs: clock(), firstLoad: first }, logger)
       const router = new ApiRouter(set.compiled)
+      // Tyk finds out per request (404, or 500 on a fallback); the operator hears it at load
+      for (const line of router.unresolvedVersions) logger.warn(line)
       policies.replaceAll(set.policies)
       apis.clear()
       definitions.clear()

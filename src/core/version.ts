@@ -3,6 +3,7 @@ import type { ErrorCode } from '../model/errors.js'
 /** An API's version data, compiled once at load (spec gateway 5.1). */
 export interface Versioning {
   readonly notVersioned: boolean
+  /** where a request names its version; 'none' when it names none that is read */
   readonly location: 'header' | 'url-param' | 'url' | 'none'
   /** lower-case header name, or query parameter name */
   readonly key: string

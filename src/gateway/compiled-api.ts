@@ -1,6 +1,7 @@
 import type { ApiDefinition } from '../model/api-definition.js'
 import type { UpstreamTarget } from './proxy.js'
 import { parseTykDate, type Versioning } from '../core/version.js'
+import type { VersionLinks } from '../core/version-route.js'
 import { isRateLimited } from '../core/rate-limit.js'
 import { upstreamUrlsOf } from '../core/upstream-urls.js'
 import { IpList } from '../core/client-ip.js'
@@ -61,6 +62,11 @@ export interface CompiledApi {
   readonly disableQuota: boolean
   readonly versioning: Versioning
   readonly versionStrip: VersionStrip | undefined
+  /**
+   * With definition.enabled, the APIs serving this base API's versions (Tyk's new-style
+   * versioning); undefined otherwise, so other APIs never look at it.
+   */
+  readonly versionLinks: VersionLinks | undefined
   /** the path lists (ignored, black, white) of each version that has any */
   readonly pathLists: ReadonlyMap<string, PathLists>
   /** those of the version a non-versioned API serves */
@@ -133,6 +139,7 @@ export function compileApi (definition: ApiDefinition, loadedAtMs = Date.now()):
     disableQuota: definition.disable_quota,
     versioning: compileVersioning(definition),
     versionStrip: compileVersionStrip(definition),
+    versionLinks: compileVersionLinks(definition),
     ...compileAllPathLists(definition),
     globalRateLimit: compileGlobalRateLimit(definition, loadedAtMs),
     definition
@@ -168,7 +175,7 @@ function compileAllPathLists (definition: ApiDefinition): Pick<CompiledApi, 'pat
  */
 function compileVersionStrip (definition: ApiDefinition): VersionStrip | undefined {
   const { location, key, strip_versioning_data: strip, strip_path: stripPath, url_versioning_pattern: pattern } = definition.definition
-  if (definition.version_data.not_versioned) return undefined
+  if (definition.version_data.not_versioned && !definition.definition.enabled) return undefined
   switch (location) {
     case 'url':
       return strip || stripPath ? { location, pattern: compileUrlVersioningPattern(pattern) } : undefined
@@ -191,8 +198,14 @@ function compileUrlVersioningPattern (pattern: string): RegExp | undefined {
   }
 }
 
+function compileVersionLinks (definition: ApiDefinition): VersionLinks | undefined {
+  const { enabled, name, default: defaultName, fallback_to_default: fallbackToDefault, versions } = definition.definition
+  if (!enabled) return undefined
+  return { baseName: name, defaultName, fallbackToDefault, versions: new Map(Object.entries(versions)) }
+}
+
 function compileVersioning (definition: ApiDefinition): Versioning {
-  const { location, key } = definition.definition
+  const { location, key, enabled } = definition.definition
   const versions = new Map<string, number>()
   for (const [name, info] of Object.entries(definition.version_data.versions)) {
     // a version whose name differs from its map key cannot be selected (Tyk indexes by name)
@@ -201,7 +214,8 @@ function compileVersioning (definition: ApiDefinition): Versioning {
   const expiration = (definition as { expiration?: unknown }).expiration
   return {
     notVersioned: definition.version_data.not_versioned,
-    location: location === 'header' || location === 'url-param' || location === 'url' ? location : 'none',
+    // Tyk reads no version for a non-versioned API unless it is a base API (getVersionFromRequest)
+    location: (definition.version_data.not_versioned && !enabled) || (location !== 'header' && location !== 'url-param' && location !== 'url') ? 'none' : location,
     key: location === 'header' ? key.toLowerCase() : key,
     defaultVersion: definition.version_data.default_version,
     fallbackToDefault: definition.definition.fallback_to_default,

@@ -10,6 +10,7 @@ import { upstreamPath } from '../core/upstream-path.js'
 import { stripUrlVersion } from '../core/url-version.js'
 import { queryWithout } from '../core/query-without.js'
 import { resolveVersion } from '../core/version.js'
+import type { VersionLinks } from '../core/version-route.js'
 import { checkPathLists, type PathOutcome } from '../core/path-lists.js'
 import type { Session } from '../model/session.js'
 import type { OrgSessions } from '../sessions/org-sessions.js'
@@ -47,7 +48,10 @@ export interface GatewayDeps {
 interface RequestContext {
   readonly req: IncomingMessage
   readonly res: ServerResponse
-  readonly api: CompiledApi
+  /** the API serving the request: the one its listen path matched, or the version it named */
+  api: CompiledApi
+  /** the base API that handed the request to `api` (new-style versioning), else undefined */
+  base: CompiledApi | undefined
   /** the request's path and query, less what strip_versioning_data removes */
   path: string
   query: string
@@ -97,11 +101,42 @@ export class Gateway {
       return
     }
     // Node joins repeated unknown headers with ', ': each is one string
-    const ctx: RequestContext = { req, res, api, path, query: queryAt === -1 ? '' : url.slice(queryAt + 1), nowMs: this.deps.clock(), startedMs: performance.now(), clientIp: realClientIp(req.headers['x-real-ip'] as string | undefined, req.headers['x-forwarded-for'] as string | undefined, req.socket.remoteAddress ?? '', this.deps.xffDepth), requestedVersion: '', version: undefined, key: undefined, ignored: false }
+    const ctx: RequestContext = { req, res, api, path, query: queryAt === -1 ? '' : url.slice(queryAt + 1), nowMs: this.deps.clock(), startedMs: performance.now(), clientIp: realClientIp(req.headers['x-real-ip'] as string | undefined, req.headers['x-forwarded-for'] as string | undefined, req.socket.remoteAddress ?? '', this.deps.xffDepth), requestedVersion: '', version: undefined, key: undefined, ignored: false, base: undefined }
     // Version errors come before authentication, as in Tyk.
     ctx.requestedVersion = requestedVersion(req, ctx.path, ctx.query, api)
     // Tyk strips where it reads the version: every later check, the record and the upstream see the rest
     if (api.versionStrip !== undefined) stripVersionData(ctx, api.versionStrip)
+    if (api.versionLinks === undefined) this.serve(ctx)
+    else this.serveThroughBase(ctx, api.versionLinks)
+  }
+
+  /**
+   * A base API's version check (Tyk's mw_version_check.go), first in its chain: its own version
+   * is served by the base; another goes, less the base's listen path when it strips it
+   * (SanitizeProxyPaths), to the whole pipeline of the API serving it, its auth and limits
+   * included, and is recorded under that API. The version the request named stays the one the
+   * version's API sees, as Tyk caches it on the request; that API routes no further.
+   */
+  private serveThroughBase (ctx: RequestContext, links: VersionLinks): void {
+    const route = this.router.routeVersion(ctx.api, links, ctx.requestedVersion)
+    switch (route.kind) {
+      case 'base':
+        this.serve(ctx)
+        return
+      case 'deny':
+        this.fail(ctx, route.error)
+        return
+      case 'version':
+        if (ctx.api.stripListenPath) ctx.path = withoutListenPath(ctx.path, ctx.api.listenPath)
+        ctx.base = ctx.api
+        ctx.api = route.api
+        this.serve(ctx)
+    }
+  }
+
+  /** Version, path and IP lists, org, auth and the rest, by the API that serves the request. */
+  private serve (ctx: RequestContext): void {
+    const { api, res } = ctx
     const version = resolveVersion(api.versioning, ctx.requestedVersion, ctx.nowMs)
     if (version.kind === 'deny') {
       this.fail(ctx, version.error)
@@ -249,7 +284,9 @@ export class Gateway {
     const query = api.stripAuth?.param !== undefined ? queryWithout(ctx.query, api.stripAuth.param, false) : ctx.query
     const upstream = api.nextUpstream()
     const target = upstreamPath(ctx.path, query, api.listenPath, api.stripListenPath, upstream.targetPath, upstream.targetQuery)
-    const versionHeader = api.versionStrip?.location === 'header' ? api.versionStrip.header : undefined
+    // the header is stripped where the version was read: by the base, when one handed it over
+    const versionStrip = (ctx.base ?? api).versionStrip
+    const versionHeader = versionStrip?.location === 'header' ? versionStrip.header : undefined
     this.deps.proxy.forward(ctx.req, ctx.res, upstream.target, target, api.stripAuth, versionHeader, quotaHeaders, ctx, this.recordProxied)
   }
 

@@ -1,11 +1,15 @@
 import type { IncomingMessage } from 'node:http'
 import type { CompiledApi } from './compiled-api.js'
 
-/** The version a request names (spec gateway 5.2): header, query parameter or first path segment. */
+/**
+ * The version a request names (spec gateway 5.2): header, query parameter or first path segment.
+ * A non-versioned API that is no base API compiles to location 'none' and reads nothing.
+ */
 export function requestedVersion (req: IncomingMessage, path: string, query: string, api: CompiledApi): string {
   const { versioning } = api
-  if (versioning.notVersioned) return ''
   switch (versioning.location) {
+    case 'none':
+      return ''
     case 'header': {
       const value = req.headers[versioning.key]
       return typeof value === 'string' ? value : ''
@@ -17,7 +21,5 @@ export function requestedVersion (req: IncomingMessage, path: string, query: str
       for (const segment of rest.split('/')) if (segment !== '') return segment
       return ''
     }
-    case 'none':
-      return ''
   }
 }

@@ -1,14 +1,25 @@
+import { routeVersion, type VersionLinks, type VersionRoute } from '../core/version-route.js'
 import type { CompiledApi } from './compiled-api.js'
+import { linkVersions } from './link-versions.js'
+
+const NO_ROUTES: ReadonlyMap<string, VersionRoute<CompiledApi>> = new Map()
 
 /**
  * Listen-path routing as Tyk does it: a plain string-prefix match, longest listen path first,
- * ties broken by api_id so the order never depends on load order.
+ * ties broken by api_id so the order never depends on load order. A base API's versions are
+ * resolved to the APIs serving them here, once, so a router always routes within its own set.
  */
 export class ApiRouter {
   private readonly apis: readonly CompiledApi[]
+  private readonly versionRoutes: ReadonlyMap<CompiledApi, ReadonlyMap<string, VersionRoute<CompiledApi>>>
+  /** one line per version of a base API that no loaded API serves */
+  readonly unresolvedVersions: readonly string[]
 
   constructor (apis: readonly CompiledApi[]) {
     this.apis = [...apis].sort((a, b) => b.listenPath.length - a.listenPath.length || a.apiId.localeCompare(b.apiId))
+    const linked = linkVersions(apis)
+    this.versionRoutes = linked.routes
+    this.unresolvedVersions = linked.unresolved
   }
 
   match (path: string): CompiledApi | undefined {
@@ -16,6 +27,11 @@ export class ApiRouter {
       if (path.startsWith(api.listenPath)) return api
     }
     return undefined
+  }
+
+  /** Who serves a request to base API `base` (its `versionLinks`) naming version `requested`. */
+  routeVersion (base: CompiledApi, links: VersionLinks, requested: string): VersionRoute<CompiledApi> {
+    return routeVersion(links, this.versionRoutes.get(base) ?? NO_ROUTES, requested)
   }
 
   get size (): number {

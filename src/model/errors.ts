@@ -87,6 +87,12 @@ export const errors = {
   VERSION_NO_DEFAULT: { status: 403, message: 'No default API version for this non-versioned API found' },
   VERSION_INFO_NOT_FOUND: { status: 403, message: 'Version information not found' },
   VERSION_DOES_NOT_EXIST: { status: 403, message: 'This API version does not seem to exist' },
+  // mw_version_check.go: a base API (definition.enabled) lists no loaded API for the version
+  // asked and does not fall back to its default: Tyk answers 404 there, 403 for version_data
+  VERSION_API_NOT_FOUND: { status: 404, message: 'This API version does not seem to exist' },
+  // mw_version_check.go: falling back to a default version that is not listed, or whose API is
+  // not loaded; Tyk logs which and answers net/http's StatusText(500)
+  VERSION_DEFAULT_API_MISSING: { status: 500, message: 'Internal Server Error' },
   API_EXPIRED: { status: 403, message: 'API has expired, please check documentation or contact administrator' },
   VERSION_EXPIRED: { status: 403, message: 'Api Version has expired, please check documentation or contact administrator' },
   ENDPOINT_FORBIDDEN: { status: 403, message: 'Requested endpoint is forbidden' }, // mw_version_check.go (black/white lists)
