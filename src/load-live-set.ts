@@ -28,6 +28,8 @@ export interface LiveSet {
   readonly policies: readonly Policy[]
   readonly definitions: readonly ApiDefinition[]
   readonly compiled: readonly CompiledApi[]
+  /** api_id -> the file it was loaded from */
+  readonly files: ReadonlyMap<string, string>
   /** one line per file, entry or API left out, naming it and why (each also logged) */
   readonly skipped: readonly string[]
 }
@@ -57,10 +59,12 @@ export async function loadLiveSet (source: LiveSetSource, log: LiveSetLog): Prom
   skipped.push(...loaded.skipped)
   const definitions: ApiDefinition[] = []
   const compiled: CompiledApi[] = []
+  const files = new Map<string, string>()
   for (const { file, definition } of loaded.apis) {
     try {
       compiled.push(compileApi(definition, source.loadedAtMs))
       definitions.push(definition)
+      files.set(definition.api_id, file)
     } catch (err) {
       // whatever a definition holds, it costs that API only, never the process or the reload
       const line = `API ${definition.api_id} (${file}) skipped: it cannot be compiled: ${(err as Error).message}`
@@ -68,7 +72,7 @@ export async function loadLiveSet (source: LiveSetSource, log: LiveSetLog): Prom
       skipped.push(line)
     }
   }
-  return { policies, definitions, compiled, skipped }
+  return { policies, definitions, compiled, files, skipped }
 }
 
 async function loadPolicies (source: LiveSetSource, log: LiveSetLog, skipped: string[]): Promise<Policy[]> {

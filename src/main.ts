@@ -80,13 +80,14 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const policies = new PolicyRegistry()
   const apis = new Map<string, CompiledApi>()
   const definitions = new Map<string, ApiDefinition>()
+  let apiFiles: ReadonlyMap<string, string> = new Map()
   const policyPath = config.policies.policy_path
   const policyWrites = policyPath !== '' ? new PolicyFolder(policyPath) : new PolicyTable(store)
   const policyService = new PolicyService({ registry: policies, writes: policyWrites, bus, sourceIsService: config.policies.policy_source === 'service' })
   const orgDefaults = new OrgDefaultPolicies()
   await orgDefaults.load(store)
   const orgs = new OrgService({ store, bus, clock, counters, defaults: orgDefaults, anyApiLoaded: () => apis.size > 0 })
-  const apiService = new ApiService({ folder: new ApiFolder(config.app_path), loaded: () => definitions })
+  const apiService = new ApiService({ folder: new ApiFolder(config.app_path, (apiId) => apiFiles.get(apiId)), loaded: () => definitions })
   const engine = new PolicyEngine({ registry: policies, orgDefaults: (orgId) => orgDefaults.of(orgId) })
   const lookupPolicy = engine.lookup
   const applyPolicies = engine.apply
@@ -165,6 +166,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
       definitions.clear()
       for (const api of set.compiled) apis.set(api.apiId, api)
       for (const definition of set.definitions) definitions.set(definition.api_id, definition)
+      apiFiles = set.files
       engine.setApis(set.definitions.map((definition) => ({ apiId: definition.api_id, apiName: definition.name, orgId: definition.org_id, versions: Object.keys(definition.version_data.versions) })))
       gateway.replaceRouter(router)
       await bus.publish({ kind: 'reload' })

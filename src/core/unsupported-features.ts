@@ -44,8 +44,6 @@ function refusedFields (api: ApiDefinition): string[] {
   const refuse: string[] = []
   // the client-certificate check runs for keyless APIs too (CertificateCheckMW is outside the auth block)
   if (api.use_mutual_tls_auth) refuse.push('use_mutual_tls_auth')
-  // served only to Tyk's tyk:// looping, which Gatehouse lacks: never on its listen path
-  if (api.internal) refuse.push('internal')
   // a keyless API runs no authentication middleware at all in Tyk (api_loader.go, UseKeylessAccess)
   if (api.use_keyless) return refuse
   for (const flag of ['use_basic_auth', 'enable_jwt', 'use_oauth2', 'enable_signature_checking', 'use_openid'] as const) {

@@ -47,6 +47,8 @@ export interface CompiledApi {
   readonly listenPath: string
   readonly stripListenPath: boolean
   readonly keyless: boolean
+  /** internal: reached only through a base API's versions, never on its own listen path */
+  readonly internal: boolean
   /**
    * The upstream of the next request: target_url, or with enable_load_balancing the entries of
    * target_list in turn (Tyk's round robin; a repeated entry gets more turns).
@@ -128,6 +130,7 @@ export function compileApi (definition: ApiDefinition, loadedAtMs = Date.now()):
     listenPath: normalizeListenPath(definition.proxy.listen_path),
     stripListenPath: definition.proxy.strip_listen_path,
     keyless: definition.use_keyless,
+    internal: definition.internal,
     nextUpstream: roundRobin(upstreamUrlsOf(definition).map((url) => compileUpstream(url, definition.proxy.preserve_host_header))),
     authHeader: headerName.toLowerCase(),
     authParam: auth.use_param ? (auth.param_name === '' ? headerName : auth.param_name) : undefined,

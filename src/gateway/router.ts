@@ -16,7 +16,8 @@ export class ApiRouter {
   readonly unresolvedVersions: readonly string[]
 
   constructor (apis: readonly CompiledApi[]) {
-    this.apis = [...apis].sort((a, b) => b.listenPath.length - a.listenPath.length || a.apiId.localeCompare(b.apiId))
+    // Tyk serves an internal API only to its looping (here: a base API's versions)
+    this.apis = apis.filter((api) => !api.internal).sort((a, b) => b.listenPath.length - a.listenPath.length || a.apiId.localeCompare(b.apiId))
     const linked = linkVersions(apis)
     this.versionRoutes = linked.routes
     this.unresolvedVersions = linked.unresolved

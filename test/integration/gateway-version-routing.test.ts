@@ -25,7 +25,8 @@ async function call (gh: TestGatehouse, path: string, headers: Record<string, st
 async function addVersion (gh: TestGatehouse, query: string, definition: Record<string, unknown>): Promise<void> {
   const added = await gh.admin('POST', `/tyk/apis?${query}`, definition)
   assert.equal(added.status, 200, added.text)
-  assert.equal((await gh.admin('GET', '/tyk/reload?block=true')).status, 200)
+  const reloaded = await gh.admin('GET', '/tyk/reload?block=true')
+  assert.equal(reloaded.status, 200, reloaded.text)
 }
 
 async function editBase (gh: TestGatehouse, apiId: string, definition: Record<string, unknown>): Promise<void> {
@@ -102,4 +103,22 @@ test('issue 15: url versioning through a base API: /base/v2/... reaches the vers
   assert.equal((await call(gh, '/uk/v2/users')).reached, '/k/uk/v2/users')
   assert.equal((await call(gh, '/uk/v1/users')).reached, '/b/uk/v1/users')
   assert.equal(versionUpstream.hits(), 2)
+})
+
+test('issue 15: an internal version API is reached through its base only, never on its own listen path', async (t) => {
+  const baseUpstream = await startEchoUpstream()
+  const versionUpstream = await startEchoUpstream()
+  const apps = join(tempDir(), 'apps')
+  writeJson(apps, 'base.json', anApi({ api_id: 'ibase', listen_path: '/ibase/', target: `${baseUpstream.url}/b`, keyless: true }))
+  const gh = await startTestGatehouse({ app_path: apps })
+  t.after(async () => { await gh.close(); await baseUpstream.close(); await versionUpstream.close() })
+  await addVersion(gh, 'base_api_id=ibase&base_api_version_name=v1&new_version_name=v2',
+    anApi({ api_id: 'iv2', listen_path: '/iv2/', target: `${versionUpstream.url}/c`, keyless: true, internal: true }))
+
+  assert.deepEqual(await call(gh, '/ibase/items', { 'x-api-version': 'v2' }), { status: 200, reached: '/c/items', versionHeader: 'v2' })
+  const direct = await fetch(`${gh.url}/iv2/items`)
+  assert.equal(direct.status, 404)
+  await direct.arrayBuffer()
+  assert.equal(versionUpstream.hits(), 1, 'only the request through the base reached the internal API')
+  assert.equal((await gh.admin('GET', '/tyk/apis/iv2')).status, 200, 'loaded, not refused')
 })

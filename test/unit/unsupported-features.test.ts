@@ -26,7 +26,7 @@ const cases: Array<{ name: string, fields: Record<string, unknown>, refuse?: str
   { name: 'several at once are all named', fields: { use_basic_auth: true, enable_jwt: true }, refuse: ['use_basic_auth', 'enable_jwt'] },
   { name: 'a keyless API runs no auth in Tyk: its auth flags are inert', fields: { use_keyless: true, enable_jwt: true, use_basic_auth: true } },
   { name: 'mutual TLS is checked even on a keyless API', fields: { use_keyless: true, use_mutual_tls_auth: true }, refuse: ['use_mutual_tls_auth'] },
-  { name: 'an internal API is never served on its listen path', fields: { internal: true }, refuse: ['internal'] },
+  { name: 'an internal API loads: the router keeps it off its listen path', fields: { internal: true }, refuse: [] },
   { name: 'coprocess auth plugin', fields: { enable_coprocess_auth: true, custom_middleware: { driver: 'grpc', auth_check: { name: 'MyAuth' } } }, refuse: ['enable_coprocess_auth'] },
   { name: 'custom plugin auth', fields: { custom_plugin_auth_enabled: true, custom_middleware: { driver: 'goplugin', auth_check: { name: 'Auth', path: 'p.so' } } }, refuse: ['custom_plugin_auth_enabled'] },
   { name: 'a disabled auth_check hook turns custom auth off', fields: { custom_plugin_auth_enabled: true, custom_middleware: { auth_check: { name: 'Auth', disabled: true } } } },
