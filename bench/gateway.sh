@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run bench: Gatehouse under the team's load-test harness (../shared/bench, see its README),
+# npm run bench: Gatehouse under the load-test harness in bench/harness (see its README.md),
 # next to its peers, in one table: direct upstream, nginx, node-undici-full, fast-gateway,
 # express-gateway, Gatehouse keyed (full enforcement) and Gatehouse keyless.
 #   REPS=5 DURATION=10 CONFIGS="nginx node-undici-full fast-gateway" ISOLATED="express-gateway" (defaults)
@@ -12,7 +12,7 @@
 # Installs what it needs: wrk, nginx, haproxy, caddy (Debian) and the harness's npm packages.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-HARNESS=${BENCH_HARNESS:-$REPO/../shared/bench}
+HARNESS=${BENCH_HARNESS:-$REPO/bench/harness}
 [ -x "$HARNESS/run.sh" ] || { echo "bench harness not found at $HARNESS (set BENCH_HARNESS)" >&2; exit 2; }
 missing=()
 for tool in wrk nginx haproxy caddy; do command -v "$tool" >/dev/null || missing+=("$tool"); done

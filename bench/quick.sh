@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # npm run bench:quick: paired A/B on loopback, for a quick look between full `npm run bench` runs.
-# Runs node-undici-full (the peer in ../shared/bench) and Gatehouse keyed (full enforcement,
+# Runs node-undici-full (the peer in bench/harness) and Gatehouse keyed (full enforcement,
 # analytics on) in turn against one nginx upstream, PAIRS times, and prints req/s, p99, CPU
 # µs/request (from /proc, every thread of the process) and peak RSS for each run.
 #   PAIRS=3 DURATION=10 WARMUP=3 (defaults). Needs wrk and nginx (npm run bench installs them).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-HARNESS=${BENCH_HARNESS:-$REPO/../shared/bench}
+HARNESS=${BENCH_HARNESS:-$REPO/bench/harness}
 PAIRS=${PAIRS:-3} DURATION=${DURATION:-10} WARMUP=${WARMUP:-3}
 UPSTREAM_PORT=19590 PEER_PORT=19591 GATEHOUSE_PORT=19592
 for tool in wrk nginx; do command -v "$tool" >/dev/null || { echo "$tool is missing: run npm run bench once, or apt-get install wrk nginx-light" >&2; exit 2; }; done

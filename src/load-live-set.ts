@@ -16,9 +16,11 @@ export interface LiveSetSource {
   readonly policyWrites: PolicyWrites
   readonly loadedAtMs: number
   /**
-   * At start, a policies file or app_path that cannot be read costs what it holds only, as in
-   * Tyk (gateway/server.go syncPolicies logs and keeps what it had, none at start); on a reload
-   * it fails the whole reload, so APIs and the policies they name stay in step.
+   * At start, a missing policies file or app_path, or a policies file that is not valid JSON,
+   * costs what it would hold only, as in Tyk (gateway/server.go syncPolicies logs and keeps what
+   * it had, none at start); one that is there but cannot be read stops the start (issue 15 point
+   * 20: an operator fixes a path or a permission rather than run without every policy). On a
+   * reload either fails the whole reload, so APIs and the policies they name stay in step.
    */
   readonly firstLoad: boolean
 }
@@ -37,6 +39,12 @@ export interface LiveSet {
 /** A reload that cannot build a new set at all: the previous one must stay live. */
 export class LiveSetError extends Error {}
 
+/** A source that is there and cannot be read (not missing, not merely bad JSON). */
+function isUnreadable (err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return typeof code === 'string' && code !== 'ENOENT'
+}
+
 /**
  * Reads policies and API definitions and compiles the APIs, without touching what is live. A
  * bad file, entry or API is left out and named in `skipped`; a source that cannot be read at
@@ -50,7 +58,7 @@ export async function loadLiveSet (source: LiveSetSource, log: LiveSetLog): Prom
     loaded = await loadApiDefinitions(source.appPath, log)
   } catch (err) {
     const message = `API definitions: cannot read app_path ${source.appPath}: ${(err as Error).message}`
-    if (!source.firstLoad) throw new LiveSetError(message, { cause: err })
+    if (!source.firstLoad || isUnreadable(err)) throw new LiveSetError(message, { cause: err })
     // Tyk starts without APIs when it cannot list its app path (gateway/api_definition.go, FromDir)
     log.error({ err }, `${message}: starting with no APIs`)
     skipped.push(message)
@@ -83,7 +91,7 @@ async function loadPolicies (source: LiveSetSource, log: LiveSetLog, skipped: st
     skipped.push(...loaded.skipped)
   } catch (err) {
     if (!(err instanceof PolicySourceError)) throw err
-    if (!source.firstLoad) throw new LiveSetError(err.message, { cause: err })
+    if (!source.firstLoad || isUnreadable(err.cause)) throw new LiveSetError(err.message, { cause: err })
     log.error({ err }, `${err.message}: starting with no policies from it`)
     skipped.push(err.message)
   }

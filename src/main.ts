@@ -1,11 +1,14 @@
+import { existsSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { dirname, resolve as resolvePath } from 'node:path'
 import pino, { type Logger } from 'pino'
 import { buildAdminApp } from './admin/app.js'
 import type { CompiledApi } from './gateway/compiled-api.js'
 import { writeGatewayError } from './gateway/error-writer.js'
 import { addEdgeListeners } from './gateway/edge-listeners.js'
 import { Gateway } from './gateway/gateway.js'
+import { drainServer } from './gateway/drain-server.js'
 import { UpstreamProxy } from './gateway/proxy.js'
 import { ApiRouter } from './gateway/router.js'
 import type { Config } from './model/config.js'
@@ -45,6 +48,8 @@ export interface StartOptions {
   readonly dev?: boolean
   readonly logger?: Logger
   readonly clock?: () => number
+  /** Problems found in the config (src/cli/config-warnings.ts), logged once the logger exists. */
+  readonly warnings?: readonly string[]
 }
 
 export interface RunningGatehouse {
@@ -56,7 +61,12 @@ export interface RunningGatehouse {
    * with why nothing changed (the previous set stays live). Never rejects.
    */
   reload: () => Promise<ReloadOutcome>
-  close: () => Promise<void>
+  /**
+   * Drains, then stops: new connections are refused at once, requests in flight get
+   * graceful_shutdown_timeout_duration seconds, analytics are flushed. `reason` (the signal)
+   * goes to the log. Quick when nothing is in flight.
+   */
+  close: (reason?: string) => Promise<void>
 }
 
 /** Builds every part from the config by hand and starts the one listener. */
@@ -65,9 +75,11 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   if (config.storage.type !== 'embedded') {
     throw new GatehouseStartError(`storage.type "${config.storage.type}" is not supported yet: use "embedded" (SQLite under storage.path), e.g. TYK_GW_STORAGE_TYPE=embedded`)
   }
-  const logger = options.logger ?? pino({ name: 'gatehouse' })
+  const logger = options.logger ?? pino({ name: 'gatehouse', level: config.log_level })
+  for (const warning of options.warnings ?? []) logger.warn(warning)
+  logger.debug({ logLevel: config.log_level, appPath: config.app_path, policySource: config.policies.policy_source, storagePath: config.storage.path, gracefulShutdownTimeoutSeconds: shutdownGraceSeconds(config) }, 'configuration loaded')
   const clock = options.clock ?? Date.now
-  const store = new SqliteStore({ path: config.storage.path, onHousekeepingError: (message) => { logger.warn({ message }, 'store housekeeping failed') } })
+  const store = openStore(config.storage.path, (message) => { logger.warn({ message }, 'store housekeeping failed') })
   const bus = new LocalBus()
   const counters = new LocalCounters(store.db, clock)
   const analyticsWriter = store.analyticsWriter
@@ -175,11 +187,16 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
       return { failed: undefined, skipped: set.skipped }
     } catch (err) {
       const message = (err as Error).message
-      logger.error({ err }, `${first ? 'loading failed, no APIs or policies are live' : 'reload failed, the previous APIs and policies stay live'}: ${message}`)
+      // at start the failure stops the start, and the CLI prints it as one line
+      if (!first) logger.error({ err }, `reload failed, the previous APIs and policies stay live: ${message}`)
       return { failed: message, skipped: [] }
     }
   }
-  await reload()
+  const first = await reload()
+  if (first.failed !== undefined) {
+    await store.close()
+    throw new GatehouseStartError(first.failed)
+  }
 
   const admin = await buildAdminApp({
     secret: config.secret,
@@ -236,18 +253,19 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     store,
     reload,
     // Idempotent: a second call waits for the first instead of closing twice.
-    close: () => {
+    close: (reason = 'close') => {
       closing ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => { resolve() }))
-        server.closeIdleConnections()
-        // requests in flight get a moment to finish; then every connection goes
-        setTimeout(() => { server.closeAllConnections() }, 1000).unref()
-        await closed
+        const startedMs = performance.now()
+        const timeoutSeconds = shutdownGraceSeconds(config)
+        logger.info({ reason, timeoutSeconds }, `shutting down: new connections refused, requests in flight have ${timeoutSeconds} s to finish`)
+        const { cutRequests } = await drainServer(server, timeoutSeconds * 1000)
+        if (cutRequests > 0) logger.warn({ cutRequests }, `shutdown timeout reached: ${cutRequests} requests in flight cut`)
         await proxy.close()
         await admin.app.close()
         await analytics?.close()
         await counters.close()
         await store.close()
+        logger.info({ durationMs: Math.round(performance.now() - startedMs), cutRequests }, 'shutdown complete')
       })()
       return closing
     }
@@ -260,16 +278,50 @@ function assertSafeSecret (secret: string, dev: boolean): void {
   if (secret === SAMPLE_SECRET) throw new GatehouseStartError('secret is Tyk\'s published sample secret: anyone could use the management API. Set your own "secret" in tyk.conf or TYK_GW_SECRET (or start with --dev)')
 }
 
+/** Tyk's graceful_shutdown_timeout_duration: seconds, with 0 meaning 30 (gateway/server.go, Start). */
+function shutdownGraceSeconds (config: Config): number {
+  return config.graceful_shutdown_timeout_duration > 0 ? config.graceful_shutdown_timeout_duration : 30
+}
+
 /** Tyk's proxy_default_timeout: seconds, with 0 (unset) meaning 30. */
 function proxyTimeoutMs (seconds: number): number {
   return (seconds > 0 ? seconds : 30) * 1000
 }
 
+/**
+ * The data folder is made if missing, its parent never: a parent that is not there is most
+ * likely a typo in storage.path, and a whole new tree would hide it.
+ */
+function openStore (path: string, onHousekeepingError: (message: string) => void): SqliteStore {
+  const folder = resolvePath(path)
+  if (!existsSync(folder) && !existsSync(dirname(folder))) {
+    throw new GatehouseStartError(`storage.path ${path}: its parent folder ${dirname(folder)} does not exist`)
+  }
+  if (existsSync(folder) && !statSync(folder).isDirectory()) throw new GatehouseStartError(`storage.path ${path}: it is a file, not a folder`)
+  try {
+    return new SqliteStore({ path, onHousekeepingError })
+  } catch (err) {
+    throw new GatehouseStartError(`storage.path ${path}: cannot open the database: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+/** One line for the operator, naming the tyk.conf fields to change. */
+function listenProblem (err: NodeJS.ErrnoException, port: number, host: string): string {
+  const where = `port ${port} on ${host === '' ? 'every address' : host}`
+  if (err.code === 'EADDRINUSE') return `${where} is already in use (listen_port, listen_address)`
+  if (err.code === 'EACCES') return `${where}: permission denied (ports below 1024 need privileges; listen_port)`
+  if (err.code === 'EADDRNOTAVAIL') return `listen_address ${host} is not an address of this machine`
+  return `${where}: cannot listen: ${err.message}`
+}
+
 function listen (server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject)
+    const fail = (err: NodeJS.ErrnoException): void => {
+      reject(new GatehouseStartError(listenProblem(err, port, host), { cause: err }))
+    }
+    server.once('error', fail)
     server.listen(port, host === '' ? undefined : host, () => {
-      server.off('error', reject)
+      server.off('error', fail)
       resolve()
     })
   })

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GATEWAY_SETUP for ../shared/bench/run.sh: the key the harness sends, with access to the bench
+# GATEWAY_SETUP for bench/harness/run.sh: the key the harness sends, with access to the bench
 # API, a rate limit and a quota far above anything reachable (so both are counted every request).
 set -euo pipefail
 BASE=${GATEWAY_URL%%/bench/*}

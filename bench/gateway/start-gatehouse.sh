@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GATEWAY_CMD for ../shared/bench/run.sh: writes a tyk.conf and one API (/bench/ -> $UPSTREAM_URL,
+# GATEWAY_CMD for bench/harness/run.sh: writes a tyk.conf and one API (/bench/ -> $UPSTREAM_URL,
 # listen path stripped) into a temp dir, then runs Gatehouse in the foreground.
 #   BENCH_MODE=keyed (full enforcement: auth, access, rate, quota, analytics) | keyless
 set -euo pipefail

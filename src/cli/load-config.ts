@@ -34,6 +34,8 @@ const ENV_OVERRIDES: Readonly<Record<string, { readonly path: string, readonly k
   TYK_GW_HEALTHCHECKENDPOINTNAME: { path: 'health_check_endpoint_name', kind: 'string' },
   TYK_GW_READINESSCHECKENDPOINTNAME: { path: 'readiness_check_endpoint_name', kind: 'string' },
   TYK_GW_CONTROLAPIPORT: { path: 'control_api_port', kind: 'integer' },
+  TYK_GW_LOGLEVEL: { path: 'log_level', kind: 'string' },
+  TYK_GW_GRACEFULSHUTDOWNTIMEOUTDURATION: { path: 'graceful_shutdown_timeout_duration', kind: 'integer' },
   TYK_GW_HTTPSERVEROPTIONS_XFFDEPTH: { path: 'http_server_options.xff_depth', kind: 'integer' },
   TYK_GW_POLICIES_POLICYSOURCE: { path: 'policies.policy_source', kind: 'string' },
   TYK_GW_POLICIES_POLICYRECORDNAME: { path: 'policies.policy_record_name', kind: 'string' },
@@ -59,6 +61,14 @@ const ENV_OVERRIDES: Readonly<Record<string, { readonly path: string, readonly k
 const TRUE_WORDS: readonly string[] = ['1', 't', 'T', 'TRUE', 'true', 'True']
 const FALSE_WORDS: readonly string[] = ['0', 'f', 'F', 'FALSE', 'false', 'False']
 
+const READ_FAILURES: Readonly<Record<string, string>> = {
+  ENOENT: 'file not found',
+  EISDIR: 'it is a folder, not a file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOTDIR: 'a part of the path is not a folder'
+}
+
 const checker = TypeCompiler.Compile(ConfigSchema)
 
 type JsonObject = Record<string, unknown>
@@ -72,7 +82,25 @@ export function loadConfig (options: { path?: string, env?: NodeJS.ProcessEnv } 
   const fromEnv = applyEnv(raw, options.env ?? process.env)
   const config = Value.Default(ConfigSchema, raw)
   if (!checker.Check(config)) throw validationError(config, fromEnv)
+  config.log_level = logLevelOf(config.log_level, fromEnv.get('log_level') ?? 'tyk.conf', options.env ?? process.env)
   return deepFreeze(config)
+}
+
+/** The levels Tyk accepts, in any case (gateway/server.go, initSystem; log/log.go). */
+export const LOG_LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error']
+
+/**
+ * The effective level, lower-cased. A set TYK_LOGLEVEL wins and the config's is not even
+ * checked; an invalid one leaves Tyk at info (log/log.go), and the start warns about it. An
+ * invalid log_level stops Tyk (mainLog.Fatalf), so it is a ConfigError here.
+ */
+function logLevelOf (configured: string, source: string, env: NodeJS.ProcessEnv): string {
+  const fromEnv = (env.TYK_LOGLEVEL ?? '').toLowerCase()
+  if (fromEnv !== '') return LOG_LEVELS.includes(fromEnv) ? fromEnv : 'info'
+  const level = configured.toLowerCase()
+  if (level === '') return 'info'
+  if (LOG_LEVELS.includes(level)) return level
+  throw new ConfigError(`${source}: log_level must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(configured)})`)
 }
 
 function readConfigFile (path: string): JsonObject {
@@ -80,7 +108,7 @@ function readConfigFile (path: string): JsonObject {
   try {
     text = readFileSync(path, 'utf8')
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(err)
+    const reason = READ_FAILURES[(err as NodeJS.ErrnoException).code ?? ''] ?? (err as Error).message
     throw new ConfigError(`${path}: cannot read the config file: ${reason}`, { cause: err })
   }
   let parsed: unknown

@@ -3,6 +3,7 @@ import { loadConfig, ConfigError } from './load-config.js'
 import { startGatehouse, VERSION } from '../main.js'
 import { GatehouseStartError } from '../start-error.js'
 import { runQuickstart } from './quickstart.js'
+import { configWarnings } from './config-warnings.js'
 
 const program = new Command()
   .name('gatehouse')
@@ -15,7 +16,7 @@ program.command('start')
   .option('--dev', 'development run: allow an empty or Tyk\'s sample secret', false)
   .action(async (options: { conf?: string, dev: boolean }) => {
     const config = loadConfig(options.conf === undefined ? {} : { path: options.conf })
-    const running = await startGatehouse(config, { dev: options.dev })
+    const running = await startGatehouse(config, { dev: options.dev, warnings: configWarnings(config, process.env) })
     stopOnSignals(running.close)
   })
 
@@ -28,12 +29,13 @@ program.command('quickstart')
     stopOnSignals(close)
   })
 
-function stopOnSignals (close: () => Promise<void>): void {
+/** The first SIGINT or SIGTERM drains and stops; a second one stops at once (Node's default). */
+function stopOnSignals (close: (reason: string) => Promise<void>): void {
   let stopping = false
-  const stop = (): void => {
+  const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return
     stopping = true
-    close().then(() => process.exit(0), (err: unknown) => {
+    close(signal).then(() => process.exit(0), (err: unknown) => {
       console.error(err)
       process.exit(1)
     })

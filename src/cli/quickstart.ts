@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { loadConfig } from './load-config.js'
 import { startGatehouse } from '../main.js'
 import { startSampleUpstream } from './sample-upstream.js'
+import { configWarnings } from './config-warnings.js'
 
 export interface QuickstartOptions {
   readonly dir: string
@@ -18,7 +19,7 @@ const SAMPLE_POLICY_ID = 'sample-policy'
  * One command to a working gateway: a secret kept in the data dir, a loopback upstream, a sample
  * API, policy and key, and curl lines to paste. Returns the function that stops it all.
  */
-export async function runQuickstart (options: QuickstartOptions): Promise<() => Promise<void>> {
+export async function runQuickstart (options: QuickstartOptions): Promise<(reason?: string) => Promise<void>> {
   const dir = resolve(options.dir)
   await mkdir(join(dir, 'apps'), { recursive: true })
   await mkdir(join(dir, 'policies'), { recursive: true })
@@ -37,11 +38,11 @@ export async function runQuickstart (options: QuickstartOptions): Promise<() => 
       TYK_GW_STORAGE_PATH: dir
     }
   })
-  const gatehouse = await startGatehouse(config)
+  const gatehouse = await startGatehouse(config, { warnings: configWarnings(config, process.env) })
   const key = await replaceSampleKey(gatehouse.url, secret, join(dir, 'sample-key.hash'))
   printWelcome(gatehouse.url, secret, key, dir)
-  return async () => {
-    await gatehouse.close()
+  return async (reason?: string) => {
+    await gatehouse.close(reason)
     await upstream.close()
   }
 }

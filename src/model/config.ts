@@ -11,6 +11,13 @@ const bool = (defaultValue = false) => Type.Boolean({ default: defaultValue })
 const port = (defaultValue: number) => Type.Integer({ minimum: 1, maximum: 65535, default: defaultValue })
 const count = (defaultValue = 0) => Type.Integer({ minimum: 0, default: defaultValue })
 
+/**
+ * Marks a field Gatehouse reads and validates but does not act on yet: set to anything but its
+ * default, it is named in the start-up warning with this reason (src/cli/unused-conf-fields.ts).
+ */
+export const NOT_ACTED_ON = 'notActedOn'
+const redisOnly = { [NOT_ACTED_ON]: 'redis storage is not supported yet' }
+
 export const PoliciesConfigSchema = Type.Object({
   // Tyk treats '' like 'file': anything but service and rpc reads files (gateway/server.go).
   policy_source: Type.Union([
@@ -18,25 +25,27 @@ export const PoliciesConfigSchema = Type.Object({
   ], { default: 'file' }),
   policy_record_name: str(),
   policy_path: str(),
-  allow_explicit_policy_id: bool(true)
+  // Tyk reads it for policies from the dashboard or MDCB only (gateway/policy.go), which are not
+  // supported here.
+  allow_explicit_policy_id: Type.Boolean({ default: true, [NOT_ACTED_ON]: 'policies come from files and the API only' })
 }, { ...open, default: {} })
 
 export const StorageConfigSchema = Type.Object({
   // 'embedded' is ours (SQLite under `path`); 'redis' keeps Tyk's fields below.
   type: Type.Union([Type.Literal('embedded'), Type.Literal('redis')], { default: 'embedded' }),
   path: str('./data'),
-  host: str('localhost'),
-  port: port(6379),
-  username: str(),
-  password: str(),
-  database: count(),
-  addrs: Type.Array(Type.String(), { default: [] }),
-  master_name: str(),
-  use_ssl: bool(),
-  optimisation_max_idle: Type.Optional(Type.Integer({ minimum: 0 })),
-  optimisation_max_active: Type.Optional(Type.Integer({ minimum: 0 })),
-  enable_cluster: bool(),
-  key_prefix: str('gatehouse:')
+  host: Type.String({ default: 'localhost', ...redisOnly }),
+  port: Type.Integer({ minimum: 1, maximum: 65535, default: 6379, ...redisOnly }),
+  username: Type.String({ default: '', ...redisOnly }),
+  password: Type.String({ default: '', ...redisOnly }),
+  database: Type.Integer({ minimum: 0, default: 0, ...redisOnly }),
+  addrs: Type.Array(Type.String(), { default: [], ...redisOnly }),
+  master_name: Type.String({ default: '', ...redisOnly }),
+  use_ssl: Type.Boolean({ default: false, ...redisOnly }),
+  optimisation_max_idle: Type.Optional(Type.Integer({ minimum: 0, ...redisOnly })),
+  optimisation_max_active: Type.Optional(Type.Integer({ minimum: 0, ...redisOnly })),
+  enable_cluster: Type.Boolean({ default: false, ...redisOnly }),
+  key_prefix: Type.String({ default: 'gatehouse:', ...redisOnly })
 }, { ...open, default: {} })
 
 export const HttpServerOptionsSchema = Type.Object({
@@ -71,8 +80,12 @@ export const ConfigSchema = Type.Object({
   proxy_default_timeout: Type.Number({ minimum: 0, default: 0 }),
   health_check_endpoint_name: str('hello'),
   readiness_check_endpoint_name: str('ready'),
-  // 0 serves the management API on listen_port, as in Tyk.
-  control_api_port: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  // 0 serves the management API on listen_port, as in Tyk; another port is not supported yet.
+  control_api_port: Type.Integer({ minimum: 0, maximum: 65535, default: 0, [NOT_ACTED_ON]: 'the management API is served on listen_port' }),
+  // Tyk's levels (gateway/server.go, initSystem), any case; '' is info. TYK_LOGLEVEL wins (load-config.ts).
+  log_level: str(),
+  // Seconds that requests in flight get to finish after SIGTERM or SIGINT; 0 means Tyk's 30.
+  graceful_shutdown_timeout_duration: Type.Integer({ minimum: 0, default: 30 }),
   http_server_options: HttpServerOptionsSchema,
   storage: StorageConfigSchema
 }, open)

@@ -1,36 +1,13 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/gatehouse.js'
 import { sharedFixture } from '../helpers/fixtures.js'
 import { freePort } from '../helpers/processes.js'
+import { runCli, waitForHello } from '../helpers/cli.js'
 
 const fixturePath = (): string => sharedFixture('tyk/tyk.conf.example')
-
-interface Run { child: ChildProcess, output: () => string, exited: Promise<number | null> }
-
-function runCli (args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, ['bin/gatehouse.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code) }))
-  return { child, output: () => output, exited }
-}
-
-async function waitForHello (url: string, run: Run, deadlineMs = 15_000): Promise<void> {
-  const until = Date.now() + deadlineMs
-  while (Date.now() < until) {
-    if (run.child.exitCode !== null) throw new Error(`gatehouse exited: ${run.output()}`)
-    try {
-      if ((await fetch(`${url}/hello`)).status === 200) return
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`gatehouse did not answer /hello in time: ${run.output()}`)
-}
 
 test('Tyk\'s sample tyk.conf starts as it is with --dev and an embedded store override', async (t) => {
   const dir = tempDir()

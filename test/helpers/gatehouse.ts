@@ -41,6 +41,8 @@ export function testConfig (overrides: ConfigOverrides = {}, dataDir = tempDir()
     secret: randomBytes(16).toString('hex'),
     listen_address: '127.0.0.1',
     listen_port: 0,
+    // closing with a request in flight waits 1 s, not Tyk's 30
+    graceful_shutdown_timeout_duration: 1,
     ...overrides,
     storage: { ...base.storage, path: dataDir, ...(overrides.storage as object | undefined) }
   } as Config

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { startTestGatehouse, tempDir, type TestGatehouse } from '../helpers/gatehouse.js'
 import { anApi, startEchoUpstream, writeJson, type EchoUpstream } from '../helpers/upstream.js'
 import { capturedLogger, ERROR, WARN, type LogLine } from '../helpers/logs.js'
+import { GatehouseStartError } from '../../src/start-error.js'
 
 // Issue 15, points 3 and 22: a reload that fails keeps the previous set live and says so; the
 // next one works. Policies files: a broken one and a shadowed entry are named in the log.
@@ -142,17 +143,21 @@ test('issue 15: a policy written through /tyk/policies that shadows a policies-f
   assert.equal(((await gh.admin('GET', '/tyk/policies/filePolicy')).json as { rate: number }).rate, 99)
 })
 
-test('issue 15: an app_path that cannot be read at start: Gatehouse starts without APIs, logs why at error, loads its policies', async (t) => {
+test('issue 15: at start a missing app_path is no APIs (Tyk), one that is there but cannot be read stops the start naming it', async (t) => {
   const dir = tempDir()
-  const apps = join(dir, 'apps')
-  writeFileSync(apps, 'not a folder')
+  t.after(() => { rmSync(dir, { recursive: true, force: true }) })
   writeJson(dir, 'policies.json', { filePolicy: { org_id: 'default', rate: 10, per: 1, access_rights: {} } })
-  const { logger, lines } = capturedLogger()
-  const gh = await startTestGatehouse({ app_path: apps, policies: { policy_source: 'file', policy_record_name: join(dir, 'policies.json'), policy_path: '', allow_explicit_policy_id: true } }, { logger })
+  const policies = { policy_source: 'file', policy_record_name: join(dir, 'policies.json'), policy_path: '', allow_explicit_policy_id: true }
+  const gh = await startTestGatehouse({ app_path: join(dir, 'missing'), policies })
   t.after(async () => { await gh.close() })
-  const errors = lines().filter((line) => line.level === ERROR).map((line) => line.msg)
-  assert.equal(errors.length, 1, JSON.stringify(errors))
-  assert.match(errors[0] ?? '', new RegExp(`^API definitions: cannot read app_path ${apps}: ENOTDIR.*: starting with no APIs$`))
   assert.equal((await gh.admin('GET', '/tyk/policies/filePolicy')).status, 200)
   assert.deepEqual((await gh.admin('GET', '/tyk/apis')).json, [])
+
+  const apps = join(dir, 'apps')
+  writeFileSync(apps, 'not a folder')
+  await assert.rejects(startTestGatehouse({ app_path: apps, policies }), (err: Error) => {
+    assert.ok(err instanceof GatehouseStartError, String(err))
+    assert.match(err.message, new RegExp(`^API definitions: cannot read app_path ${apps}: ENOTDIR`))
+    return true
+  })
 })

@@ -58,7 +58,9 @@ const DEFAULTS: Array<[path: string, want: unknown]> = [
   ['storage.port', 6379],
   ['storage.addrs', []],
   ['storage.key_prefix', 'gatehouse:'],
-  ['storage.optimisation_max_idle', undefined]
+  ['storage.optimisation_max_idle', undefined],
+  ['log_level', 'info'],
+  ['graceful_shutdown_timeout_duration', 30]
 ]
 
 await test('absent fields take Gatehouse defaults, with or without a file', async (t) => {
@@ -101,7 +103,9 @@ const OVERRIDES: Array<{ name: string, value: string, path: string, want: unknow
   { name: 'TYK_GW_CONTROLAPIPORT', value: '8081', path: 'control_api_port', want: 8081 },
   { name: 'TYK_GW_PROXYDEFAULTTIMEOUT', value: '2.5', path: 'proxy_default_timeout', want: 2.5 },
   { name: 'TYK_GW_ENFORCEORGDATAAGE', value: 'true', path: 'enforce_org_data_age', want: true },
-  { name: 'TYK_GW_HTTPSERVEROPTIONS_XFFDEPTH', value: '2', path: 'http_server_options.xff_depth', want: 2 }
+  { name: 'TYK_GW_HTTPSERVEROPTIONS_XFFDEPTH', value: '2', path: 'http_server_options.xff_depth', want: 2 },
+  { name: 'TYK_GW_LOGLEVEL', value: 'warn', path: 'log_level', want: 'warn' },
+  { name: 'TYK_GW_GRACEFULSHUTDOWNTIMEOUTDURATION', value: '5', path: 'graceful_shutdown_timeout_duration', want: 5 }
 ]
 
 for (const c of OVERRIDES) {
@@ -137,7 +141,11 @@ const REJECTED: Array<{ name: string, file: unknown, env?: NodeJS.ProcessEnv, wa
   { name: 'TYK_GW_HASHKEYS=yes', file: {}, env: { TYK_GW_HASHKEYS: 'yes' }, want: /^TYK_GW_HASHKEYS must be one of/ },
   { name: 'TYK_GW_PROXYDEFAULTTIMEOUT=soon', file: {}, env: { TYK_GW_PROXYDEFAULTTIMEOUT: 'soon' }, want: /^TYK_GW_PROXYDEFAULTTIMEOUT must be a decimal number \(got "soon"\)$/ },
   { name: 'proxy_default_timeout -1', file: { proxy_default_timeout: -1 }, want: /^tyk\.conf: proxy_default_timeout must be a number >= 0 \(got -1\)$/ },
-  { name: 'TYK_GW_STORAGE_TYPE=mongo', file: {}, env: { TYK_GW_STORAGE_TYPE: 'mongo' }, want: /^TYK_GW_STORAGE_TYPE: storage\.type must be one of embedded, redis \(got "mongo"\)$/ }
+  { name: 'TYK_GW_STORAGE_TYPE=mongo', file: {}, env: { TYK_GW_STORAGE_TYPE: 'mongo' }, want: /^TYK_GW_STORAGE_TYPE: storage\.type must be one of embedded, redis \(got "mongo"\)$/ },
+  // Tyk stops on an invalid log_level (gateway/server.go, initSystem: mainLog.Fatalf)
+  { name: 'log_level "verbose"', file: { log_level: 'verbose' }, want: /^tyk\.conf: log_level must be one of debug, info, warn, error \(got "verbose"\)$/ },
+  { name: 'TYK_GW_LOGLEVEL=trace', file: {}, env: { TYK_GW_LOGLEVEL: 'trace' }, want: /^TYK_GW_LOGLEVEL: log_level must be one of debug, info, warn, error \(got "trace"\)$/ },
+  { name: 'graceful_shutdown_timeout_duration -1', file: { graceful_shutdown_timeout_duration: -1 }, want: /^tyk\.conf: graceful_shutdown_timeout_duration must be an integer >= 0 \(got -1\)$/ }
 ]
 
 for (const c of REJECTED) {
@@ -150,6 +158,33 @@ for (const c of REJECTED) {
     })
   })
 }
+
+const LOG_LEVELS: Array<{ name: string, file?: string, env: NodeJS.ProcessEnv, want: string }> = [
+  { name: 'log_level from the file, any case (Tyk lower-cases it)', file: 'ERROR', env: {}, want: 'error' },
+  { name: 'an empty log_level is info', file: '', env: {}, want: 'info' },
+  { name: 'TYK_LOGLEVEL wins over the file', file: 'error', env: { TYK_LOGLEVEL: 'Debug' }, want: 'debug' },
+  { name: 'TYK_LOGLEVEL wins over TYK_GW_LOGLEVEL', env: { TYK_LOGLEVEL: 'warn', TYK_GW_LOGLEVEL: 'error' }, want: 'warn' },
+  // log/log.go leaves an unknown TYK_LOGLEVEL at info, and initSystem skips the file's level
+  { name: 'an invalid TYK_LOGLEVEL is info, even over the file\'s level', file: 'error', env: { TYK_LOGLEVEL: 'loud' }, want: 'info' },
+  { name: 'an empty TYK_LOGLEVEL is unset', file: 'warn', env: { TYK_LOGLEVEL: '' }, want: 'warn' }
+]
+
+for (const c of LOG_LEVELS) {
+  await test(c.name, async (t) => {
+    const path = await writeConf(t, c.file === undefined ? {} : { log_level: c.file })
+    assert.equal(loadConfig({ path, env: c.env }).log_level, c.want)
+  })
+}
+
+await test('an unreadable config file (a folder) names the file and the problem', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-config-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  assert.throws(() => loadConfig({ path: dir, env: {} }), (err) => {
+    assert.ok(err instanceof ConfigError)
+    assert.equal(err.message, `${dir}: cannot read the config file: it is a folder, not a file`)
+    return true
+  })
+})
 
 await test('invalid JSON names the file and where the error is', async (t) => {
   const path = await writeConf(t, '{\n  "listen_port": 8080,\n}\n')
