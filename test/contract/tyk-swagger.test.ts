@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startTestGatehouse, tempDir, uid, type AdminResponse, type TestGatehouse } from '../helpers/gatehouse.js'
-import { sharedFixture } from '../helpers/fixtures.js'
+import { tykFixture } from '../helpers/fixtures.js'
 import { anApi, startEchoUpstream, writeJson, type EchoUpstream } from '../helpers/upstream.js'
 import { TykContract } from './tyk-contract.js'
 
@@ -228,12 +228,12 @@ describe('Tyk swagger.yml: Tyk\'s own sample files, served back', () => {
     const dir = tempDir()
     const apps = join(dir, 'apps')
     for (const name of ['app_sample.json', 'quickstart.json']) {
-      const definition = JSON.parse(readFileSync(sharedFixture(`tyk/apps/${name}`), 'utf8')) as { proxy: { target_url: string } }
+      const definition = JSON.parse(readFileSync(tykFixture(`tyk/apps/${name}`), 'utf8')) as { proxy: { target_url: string } }
       definition.proxy.target_url = upstream.url // the fixtures point at the internet
       writeJson(apps, name, definition)
     }
     const record = join(dir, 'policies.json')
-    writeFileSync(record, readFileSync(sharedFixture('tyk/policies/policies.json')))
+    writeFileSync(record, readFileSync(tykFixture('tyk/policies/policies.json')))
     const samples = await startTestGatehouse({ app_path: apps, policies: { policy_source: 'file', policy_record_name: record, policy_path: '' } }, { dataDir: join(dir, 'data') })
     t.after(() => samples.close())
     const check = async (path: string): Promise<unknown> => {

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/gatehouse.js'
-import { sharedFixture } from '../helpers/fixtures.js'
+import { tykFixture } from '../helpers/fixtures.js'
 import { freePort } from '../helpers/processes.js'
 import { runCli, waitForHello } from '../helpers/cli.js'
 
-const fixturePath = (): string => sharedFixture('tyk/tyk.conf.example')
+const fixturePath = (): string => tykFixture('tyk/tyk.conf.example')
 
 test('Tyk\'s sample tyk.conf starts as it is with --dev and an embedded store override', async (t) => {
   const dir = tempDir()

@@ -1,16 +1,9 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 
-/**
- * A file of ../shared/fixtures (Tyk's own sample files, read as they are, never copied into
- * this repository). Fails loudly when the shared folder is not next to the checkout.
- */
-export function sharedFixture (relativePath: string): string {
-  const candidates = [
-    join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures', relativePath),
-    join('/work/shared/fixtures', relativePath)
-  ]
-  const found = candidates.find((path) => existsSync(path))
-  if (found === undefined) throw new Error(`fixture ${relativePath} not found in ${candidates.join(' or ')}`)
-  return found
+/** A file under test/fixtures, e.g. 'tyk/apps/app_sample.json' (Tyk's own sample files, unchanged: see its README). */
+export function tykFixture (relativePath: string): string {
+  const path = join(import.meta.dirname, '..', 'fixtures', relativePath)
+  if (!existsSync(path)) throw new Error(`fixture ${relativePath} not found at ${path}`)
+  return path
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { startTestGatehouse, tempDir, type TestGatehouse } from '../helpers/gatehouse.js'
-import { sharedFixture } from '../helpers/fixtures.js'
+import { tykFixture } from '../helpers/fixtures.js'
 import { anApi, startEchoUpstream, writeJson, type EchoUpstream } from '../helpers/upstream.js'
 
 async function setup (t: { after: (fn: () => Promise<void>) => void }, overrides: Record<string, unknown> = {}, withApi = true): Promise<{ gh: TestGatehouse, upstream: EchoUpstream, apps: string }> {
@@ -118,7 +118,7 @@ test('the fixture API definitions load as they are', async (t) => {
   const upstream = await startEchoUpstream()
   const apps = join(tempDir(), 'apps')
   for (const name of ['app_sample.json', 'quickstart.json']) {
-    const definition = JSON.parse(readFileSync(sharedFixture(`tyk/apps/${name}`), 'utf8')) as { proxy: { target_url: string } }
+    const definition = JSON.parse(readFileSync(tykFixture(`tyk/apps/${name}`), 'utf8')) as { proxy: { target_url: string } }
     definition.proxy.target_url = upstream.url // the fixtures point at the internet
     writeJson(apps, name, definition)
   }

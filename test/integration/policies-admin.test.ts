@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { startTestGatehouse, tempDir, type TestGatehouse } from '../helpers/gatehouse.js'
-import { sharedFixture } from '../helpers/fixtures.js'
+import { tykFixture } from '../helpers/fixtures.js'
 import { anApi, startEchoUpstream, writeJson, type EchoUpstream } from '../helpers/upstream.js'
 
 interface Setup { gh: TestGatehouse, upstream: EchoUpstream, dir: string }
@@ -158,7 +158,7 @@ test('policy_path: writes are <id>.json files, and files edited by hand load on 
 test('the fixture policies.json loads as it is (spec case 61); a broken record keeps the old set', async (t) => {
   const dir = tempDir()
   const record = join(dir, 'policies.json')
-  writeFileSync(record, readFileSync(sharedFixture('tyk/policies/policies.json')))
+  writeFileSync(record, readFileSync(tykFixture('tyk/policies/policies.json')))
   const { gh } = await setup(t, { policy_record_name: record }, dir)
   const policy = (await gh.admin('GET', '/tyk/policies/default')).json as { id: string, org_id: string, rate: number, quota_max: number }
   assert.deepEqual([policy.id, policy.org_id, policy.rate, policy.quota_max], ['default', '54de205930c55e15bd000001', 1000, 100])

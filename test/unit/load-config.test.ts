@@ -4,9 +4,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError, loadConfig } from '../../src/cli/load-config.js'
-import { sharedFixture } from '../helpers/fixtures.js'
+import { tykFixture } from '../helpers/fixtures.js'
 
-const FIXTURE = sharedFixture('tyk/tyk.conf.example')
+const FIXTURE = tykFixture('tyk/tyk.conf.example')
 
 /** Writes `contents` (JSON-encoded unless a string) to tyk.conf in a fresh temp folder. */
 async function writeConf (t: TestContext, contents: unknown): Promise<string> {

@@ -8,7 +8,7 @@ import { unusedConfFields } from '../../src/cli/unused-conf-fields.js'
 import { configWarnings } from '../../src/cli/config-warnings.js'
 import { TYK_CONF_FIELDS } from '../../src/cli/tyk-conf-fields.js'
 import { ConfigSchema } from '../../src/model/config.js'
-import { sharedFixture } from '../helpers/fixtures.js'
+import { tykFixture } from '../helpers/fixtures.js'
 
 async function configOf (t: TestContext, file: object): Promise<ReturnType<typeof loadConfig>> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-unused-'))
@@ -20,7 +20,7 @@ async function configOf (t: TestContext, file: object): Promise<ReturnType<typeo
 const names = (fields: ReturnType<typeof unusedConfFields>['ignored']): string[] => fields.map((field) => field.name)
 
 test('Tyk\'s sample tyk.conf: the fields set there that Gatehouse does not act on, and no typos', () => {
-  const unused = unusedConfFields(loadConfig({ path: sharedFixture('tyk/tyk.conf.example'), env: {} }))
+  const unused = unusedConfFields(loadConfig({ path: tykFixture('tyk/tyk.conf.example'), env: {} }))
   assert.deepEqual(names(unused.ignored).sort(), [
     'dns_cache', 'http_server_options.enable_path_prefix_matching', 'http_server_options.enable_path_suffix_matching',
     'http_server_options.enable_strict_routes', 'max_idle_connections_per_host', 'middleware_path',
