@@ -211,8 +211,9 @@ function compileVersioning (definition: ApiDefinition): Versioning {
   const { location, key, enabled } = definition.definition
   const versions = new Map<string, number>()
   for (const [name, info] of Object.entries(definition.version_data.versions)) {
-    // a version whose name differs from its map key cannot be selected (Tyk indexes by name)
-    if ((info.name ?? name) === name) versions.set(name, parseTykDate(info.expires ?? ''))
+    // Tyk selects a version by its map key (APISpec.Version); one whose non-empty name differs
+    // from the key stays unselectable here, since its path lists are kept under that name
+    if (info.name === undefined || info.name === '' || info.name === name) versions.set(name, parseTykDate(info.expires ?? ''))
   }
   const expiration = (definition as { expiration?: unknown }).expiration
   return {

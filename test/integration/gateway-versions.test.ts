@@ -71,3 +71,22 @@ test('issue 15: strip_versioning_data (and strip_path for url versioning) keeps 
   assert.deepEqual(await seen('/head/items', { 'x-api-version': 'v2' }), { url: '/items', version: undefined })
   assert.deepEqual(await seen('/headkept/items', { 'x-api-version': 'v2' }), { url: '/items', version: 'v2' })
 })
+
+test('a version without a name is selected by its map key, as Tyk\'s APISpec.Version does', async (t) => {
+  const upstream = await startEchoUpstream()
+  const apps = join(tempDir(), 'apps')
+  writeJson(apps, 'n.json', anApi({
+    api_id: 'n',
+    listen_path: '/n/',
+    target: upstream.url,
+    keyless: true,
+    definition: { location: 'header', key: 'version' },
+    version_data: { not_versioned: false, default_version: 'v1', versions: { v1: {}, v2: { name: '' } } }
+  }))
+  const gh = await startTestGatehouse({ app_path: apps })
+  t.after(async () => { await gh.close(); await upstream.close() })
+  for (const headers of [{}, { version: 'v1' }, { version: 'v2' }]) {
+    const res = await fetch(`${gh.url}/n/x`, { headers })
+    assert.equal(res.status, 200, `${JSON.stringify(headers)}: ${await res.text()}`)
+  }
+})
