@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { parsePolicy } from '../core/parse-policy.js'
+import { parseJson } from '../core/parse-json.js'
 import type { Policy } from '../model/policy.js'
 import { readJsonFiles, type WarnLog } from '../store/files/read-json-files.js'
 
@@ -27,12 +28,15 @@ export async function loadPolicyFiles (source: PolicySource, log: WarnLog): Prom
 }
 
 async function loadRecord (file: string, log: WarnLog): Promise<Policy[]> {
-  let record: unknown
+  let text: string
   try {
-    record = JSON.parse(await readFile(file, 'utf8'))
+    text = await readFile(file, 'utf8')
   } catch (err) {
     throw new PolicySourceError(`policies: cannot load ${file}: ${(err as Error).message}`, { cause: err })
   }
+  const parsed = parseJson(text)
+  if (!parsed.ok) throw new PolicySourceError(`policies: cannot load ${file}: ${parsed.problem}`)
+  const record = parsed.value
   if (typeof record !== 'object' || record === null || Array.isArray(record)) {
     throw new PolicySourceError(`policies: ${file} must hold a JSON object keyed by policy id`)
   }
