@@ -1,6 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import pino from 'pino'
 import { startTestGatehouse, tempDir, uid, type TestGatehouse } from '../helpers/gatehouse.js'
 import { anApi, startEchoUpstream, writeJson } from '../helpers/upstream.js'
 
@@ -99,4 +101,32 @@ test('issue 15: JSON nested thousands of levels deep is 400 "Request malformed" 
   const atLimit = await gh.admin('POST', '/tyk/keys/create', undefined, { rawBody: `{"org_id":"acme","access_rights":${RIGHT_A},"meta_data":${deepObject(63)}}` })
   assert.equal(atLimit.status, 200, atLimit.text)
   assert.equal((await gh.admin('GET', '/hello')).status, 200, 'the process keeps serving')
+})
+
+test('issue 15: apps/*.json and policies.json get the same treatment: "__proto__" ignored, too deep skipped with a warning', async (t) => {
+  const upstream = await startEchoUpstream()
+  const dir = tempDir()
+  const apps = join(dir, 'apps')
+  writeJson(apps, 'a.json', anApi({ api_id: 'a', org_id: 'acme', listen_path: '/a/', target: upstream.url }))
+  const keyed = JSON.stringify(anApi({ api_id: 'b', org_id: 'acme', listen_path: '/b/', target: upstream.url })).replace('"use_keyless":false,', '"__proto__":{"use_keyless":true},')
+  writeFileSync(join(apps, 'b.json'), keyed)
+  writeFileSync(join(apps, 'deep.json'), JSON.stringify(anApi({ api_id: 'd', listen_path: '/d/', target: upstream.url })).replace('{', `{"config_data":${deepObject(5000)},`))
+  const policies = join(dir, 'policies.json')
+  writeFileSync(policies, `{"p":{"org_id":"acme","rate":10,"per":1,"quota_max":-1,"__proto__":{"access_rights":${RIGHT_B}},"access_rights":${RIGHT_A}},"q":{"org_id":"acme","rate":10,"per":1,"quota_max":-1,"__proto__":{"access_rights":${RIGHT_B}}}}`)
+  const warnings: string[] = []
+  const logger = pino({ level: 'warn' }, { write: (line: string) => { warnings.push(line) } })
+  const gh = await startTestGatehouse({ app_path: apps, policies: { policy_source: 'file', policy_record_name: policies, policy_path: '', allow_explicit_policy_id: true } }, { logger })
+  t.after(async () => { await gh.close(); await upstream.close() })
+
+  assert.equal(await status(gh, '/b/', ''), 401, '"__proto__" did not make the API keyless')
+  assert.equal(await status(gh, '/d/', ''), 404, 'the API nested too deep is not loaded')
+  assert.equal(await status(gh, '/a/', ''), 401, 'the others are')
+  assert.ok(warnings.some((line) => line.includes('deep.json') && line.includes('JSON nested deeper than 64 levels')), warnings.join(''))
+  const created = await gh.admin('POST', '/tyk/keys/create', { org_id: 'acme', apply_policies: ['p'] })
+  assert.equal(created.status, 200, created.text)
+  const key = (created.json as { key: string }).key
+  assert.equal(await status(gh, '/a/', key), 200)
+  assert.equal(await status(gh, '/b/', key), 403, 'policy p: "__proto__" granted nothing')
+  const bare = await gh.admin('POST', '/tyk/keys/create', { org_id: 'acme', apply_policies: ['q'] })
+  assert.deepEqual(bare.json, { status: 'error', message: 'Failed to create key - key has no valid policies to be applied' }, 'policy q: no rights of its own, none from "__proto__"')
 })
