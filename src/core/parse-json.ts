@@ -46,18 +46,19 @@ function dropForbidden (key: string, value: unknown): unknown {
   return FORBIDDEN_MEMBER_NAMES.has(key) ? undefined : value
 }
 
-/** One pass over the text, skipping strings; a text too short to nest that deep is not read. */
+/**
+ * One pass over the text; strings are skipped with indexOf, which is native and much faster
+ * than reading them a character at a time (most of a body is strings). A text too short to nest
+ * that deep is not read at all.
+ */
 function nestedTooDeep (text: string): boolean {
   if (text.length <= 2 * JSON_DEPTH_LIMIT) return false
   let depth = 0
-  let inString = false
   for (let i = 0; i < text.length; i++) {
     const char = text.charCodeAt(i)
-    if (inString) {
-      if (char === BACKSLASH) i++
-      else if (char === QUOTE) inString = false
-    } else if (char === QUOTE) {
-      inString = true
+    if (char === QUOTE) {
+      i = closingQuote(text, i)
+      if (i === -1) return false // unterminated: JSON.parse refuses it
     } else if (char === OPEN_BRACE || char === OPEN_BRACKET) {
       if (++depth > JSON_DEPTH_LIMIT) return true
     } else if (char === CLOSE_BRACE || char === CLOSE_BRACKET) {
@@ -65,4 +66,16 @@ function nestedTooDeep (text: string): boolean {
     }
   }
   return false
+}
+
+/** The index of the quote that ends the string opened at `open`, -1 if none. */
+function closingQuote (text: string, open: number): number {
+  let end = text.indexOf('"', open + 1)
+  while (end !== -1) {
+    let backslashes = 0
+    while (text.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++
+    if (backslashes % 2 === 0) return end
+    end = text.indexOf('"', end + 1)
+  }
+  return -1
 }
