@@ -12,7 +12,9 @@ const BODIES: Array<{ name: string, headers: Record<string, string>, rawBody?: s
   { name: 'JSON content type, empty body', headers: { 'content-type': 'application/json' } },
   { name: 'JSON content type, content-length 0', headers: { 'content-type': 'application/json', 'content-length': '0' }, rawBody: '' },
   { name: 'a body that is not JSON', headers: { 'content-type': 'text/plain' }, rawBody: 'not json at all' },
-  { name: 'a JSON body', headers: { 'content-type': 'application/json' }, rawBody: '{"ignored":true}' }
+  { name: 'a JSON body', headers: { 'content-type': 'application/json' }, rawBody: '{"ignored":true}' },
+  { name: 'a Content-Type that is no media type', headers: { 'content-type': 'nonsense' }, rawBody: 'x' },
+  { name: 'a half JSON body with fetch\'s default Content-Type', headers: {}, rawBody: '{' }
 ]
 
 async function setup (t: { after: (fn: () => Promise<void>) => void }): Promise<TestGatehouse> {
