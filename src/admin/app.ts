@@ -2,8 +2,10 @@ import { hash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import swagger from '@fastify/swagger'
-import { GatehouseError, type ErrorCode } from '../model/errors.js'
+import { errors, GatehouseError, type ErrorCode } from '../model/errors.js'
+import { parseJson } from '../core/parse-json.js'
 import { errorBody, sendError, sendJson, sendRouteNotFound } from './reply.js'
+import { logClientError, renderError } from './render-error.js'
 import { RouteTable } from './route-table.js'
 import { registerKeyRoutes, type KeySearchEndpoint } from './keys.js'
 import type { KeyExplainer } from '../sessions/key-explainer.js'
@@ -79,16 +81,25 @@ export async function buildAdminApp (deps: AdminDeps): Promise<AdminApp> {
   // callback style: no promise per request on the management API's busiest path
   app.addHook('onRequest', (request, reply, done) => {
     if ((request.url.startsWith('/tyk/') || request.url === '/tyk') && !secretMatches(request.headers['x-tyk-authorization'], secretDigest)) {
+      logClientError(request, errors.ADMIN_FORBIDDEN.status, errors.ADMIN_FORBIDDEN.message, 'ADMIN_FORBIDDEN')
       sendError(reply, 'ADMIN_FORBIDDEN')
       return
     }
+    // Tyk never reads a DELETE's body: without a type, fastify neither refuses one it cannot
+    // parse (415) nor parses one, and any body left goes to the parser below, which ignores it
+    if (request.method === 'DELETE') delete request.raw.headers['content-type']
     done()
   })
   registerBodyParser(app)
   app.setErrorHandler((err: FastifyError, request, reply) => renderError(err, request, reply))
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?', 1)[0] ?? ''
-    if (routes.matches(path)) return sendError(reply, path.startsWith('/tyk') ? 'METHOD_NOT_SUPPORTED' : 'HEALTH_METHOD_NOT_ALLOWED')
+    if (routes.matches(path)) {
+      const code = path.startsWith('/tyk') ? 'METHOD_NOT_SUPPORTED' : 'HEALTH_METHOD_NOT_ALLOWED'
+      logClientError(request, errors[code].status, errors[code].message, code)
+      return sendError(reply, code)
+    }
+    logClientError(request, 404, 'route not found')
     return sendRouteNotFound(reply)
   })
 
@@ -131,17 +142,27 @@ function secretMatches (header: string | string[] | undefined, secretDigest: Buf
   return timingSafeEqual(digest(header), secretDigest)
 }
 
-/** Tyk parses every body as JSON whatever its Content-Type; the error depends on the route. */
+/**
+ * Tyk parses every body as JSON whatever its Content-Type; the error depends on the route. A
+ * DELETE's body is never read by Tyk (gateway/api.go handleDeleteKey and friends): an empty or
+ * non-JSON one is ignored, as clients such as the quickstart send `Content-Type: application/json`
+ * with no body (issue 15).
+ */
 function registerBodyParser (app: FastifyInstance): void {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8')
-    try {
-      done(null, JSON.parse(text))
-    } catch (err) {
-      const code = request.routeOptions.config.malformed ?? 'REQUEST_MALFORMED'
-      done(new GatehouseError(code, { detail: text.trim() === '' ? 'empty body' : `invalid JSON: ${(err as Error).message}`, cause: err }), undefined)
+    if (request.method === 'DELETE') {
+      done(null, undefined)
+      return
     }
+    const text = typeof body === 'string' ? body : body.toString('utf8')
+    const parsed = parseJson(text)
+    if (parsed.ok) {
+      done(null, parsed.value)
+      return
+    }
+    const code = request.routeOptions.config.malformed ?? 'REQUEST_MALFORMED'
+    done(new GatehouseError(code, { detail: text.trim() === '' ? 'empty body' : parsed.problem }), undefined)
   })
 }
 
@@ -152,28 +173,14 @@ function registerBodyParser (app: FastifyInstance): void {
  */
 function renderFrameworkError (err: FastifyError, request: FastifyRequest, reply: FastifyReply, secretDigest: Buffer): FastifyReply {
   const path = request.url.split('?', 1)[0] ?? ''
-  if (path.startsWith('/tyk') && !secretMatches(request.headers['x-tyk-authorization'], secretDigest)) return sendError(reply, 'ADMIN_FORBIDDEN')
+  if (path.startsWith('/tyk') && !secretMatches(request.headers['x-tyk-authorization'], secretDigest)) {
+    logClientError(request, errors.ADMIN_FORBIDDEN.status, errors.ADMIN_FORBIDDEN.message, 'ADMIN_FORBIDDEN')
+    return sendError(reply, 'ADMIN_FORBIDDEN')
+  }
   const detail = err.code === 'FST_ERR_BAD_URL' ? 'the path is not valid percent-encoding' : err.message
-  if (!path.startsWith('/tyk/keys/')) return sendError(reply, 'REQUEST_MALFORMED', detail)
-  const invalid = new GatehouseError('KEY_ID_INVALID', { args: [err.code === 'FST_ERR_BAD_URL' ? 'not valid percent-encoding' : 'too long'] })
+  const invalid = path.startsWith('/tyk/keys/')
+    ? new GatehouseError('KEY_ID_INVALID', { args: [err.code === 'FST_ERR_BAD_URL' ? 'not valid percent-encoding' : 'too long'] })
+    : new GatehouseError('REQUEST_MALFORMED')
+  logClientError(request, invalid.status, invalid.message, invalid.code)
   return sendJson(reply, invalid.status, errorBody(invalid.message, detail))
-}
-
-async function renderError (err: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  if (err instanceof GatehouseError) {
-    if (err.status >= 500) request.log.error({ err: err.cause ?? err }, err.message)
-    return sendJson(reply, err.status, errorBody(err.message, err.detail))
-  }
-  if (err.validation !== undefined) {
-    const first = err.validation[0]
-    const where = first?.instancePath === '' || first?.instancePath === undefined ? 'body' : first.instancePath.slice(1).replaceAll('/', '.')
-    return sendError(reply, request.routeOptions.config.malformed ?? 'REQUEST_MALFORMED', `${err.validationContext ?? 'body'} ${where}: ${first?.message ?? 'invalid'}`.replace(/^body body/, 'body'))
-  }
-  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 'BODY_TOO_LARGE')
-  if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return sendError(reply, request.routeOptions.config.malformed ?? 'REQUEST_MALFORMED', 'empty body')
-  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-    return sendJson(reply, err.statusCode, errorBody(err.message))
-  }
-  request.log.error({ err }, 'management API request failed')
-  return sendError(reply, 'INTERNAL')
 }

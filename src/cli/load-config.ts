@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type Config } from '../model/config.js'
+import { parseJson } from '../core/parse-json.js'
 
 /**
  * Reads tyk.conf once at start-up: parse, apply TYK_GW_* overrides, fill defaults, validate,
@@ -111,12 +112,12 @@ function readConfigFile (path: string): JsonObject {
     const reason = READ_FAILURES[(err as NodeJS.ErrnoException).code ?? ''] ?? (err as Error).message
     throw new ConfigError(`${path}: cannot read the config file: ${reason}`, { cause: err })
   }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (err) {
-    throw new ConfigError(`${path}: invalid JSON${where(text, String(err))}: ${(err as Error).message}`, { cause: err })
+  const result = parseJson(text)
+  if (!result.ok) {
+    const syntaxError = result.syntaxError
+    throw new ConfigError(syntaxError === undefined ? `${path}: ${result.problem}` : `${path}: invalid JSON${where(text, syntaxError)}: ${syntaxError}`)
   }
+  const parsed = result.value
   if (!isObject(parsed)) {
     throw new ConfigError(`${path}: the config must be a JSON object (got ${describeValue(parsed)})`)
   }

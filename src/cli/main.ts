@@ -16,8 +16,9 @@ program.command('start')
   .option('--dev', 'development run: allow an empty or Tyk\'s sample secret', false)
   .action(async (options: { conf?: string, dev: boolean }) => {
     const config = loadConfig(options.conf === undefined ? {} : { path: options.conf })
-    const running = await startGatehouse(config, { dev: options.dev, warnings: configWarnings(config, process.env) })
-    stopOnSignals(running.close)
+    const starting = startGatehouse(config, { dev: options.dev, warnings: configWarnings(config, process.env) }).then((running) => running.close)
+    stopOnSignals(starting)
+    await starting
   })
 
 program.command('quickstart')
@@ -25,17 +26,23 @@ program.command('quickstart')
   .option('-d, --dir <path>', 'where data, config and sample files live', './data')
   .option('-p, --port <port>', 'gateway port', '8080')
   .action(async (options: { dir: string, port: string }) => {
-    const close = await runQuickstart({ dir: options.dir, port: Number(options.port) })
-    stopOnSignals(close)
+    const starting = runQuickstart({ dir: options.dir, port: Number(options.port) })
+    stopOnSignals(starting)
+    await starting
   })
 
-/** The first SIGINT or SIGTERM drains and stops; a second one stops at once (Node's default). */
-function stopOnSignals (close: (reason: string) => Promise<void>): void {
+/**
+ * Installed before the start resolves: the quickstart prints its welcome (and a test or a script
+ * may signal) before the start hands back its close function. A signal during the start stops
+ * once it is done; a start that fails is reported by the caller, not here. The first SIGINT or
+ * SIGTERM drains and stops; a second one stops at once (Node's default).
+ */
+function stopOnSignals (starting: Promise<(reason: string) => Promise<void>>): void {
   let stopping = false
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return
     stopping = true
-    close(signal).then(() => process.exit(0), (err: unknown) => {
+    starting.then(async (close) => { await close(signal) }).then(() => process.exit(0), (err: unknown) => {
       console.error(err)
       process.exit(1)
     })

@@ -96,7 +96,12 @@ async function replaceSampleKey (url: string, secret: string, hashFile: string):
   const headers = { 'x-tyk-authorization': secret, 'content-type': 'application/json' }
   try {
     const previous = (await readFile(hashFile, 'utf8')).trim()
-    if (previous !== '') await fetch(`${url}/tyk/keys/${previous}?hashed=true`, { method: 'DELETE', headers })
+    if (previous !== '') {
+      const res = await fetch(`${url}/tyk/keys/${previous}?hashed=true`, { method: 'DELETE', headers })
+      await res.arrayBuffer()
+      // a refused delete went unnoticed once (issue 15): every start then added a key
+      if (res.status !== 200 && res.status !== 404) process.stderr.write(`gatehouse: the previous sample key was not deleted (${res.status})\n`)
+    }
   } catch {
     await rm(hashFile, { force: true })
   }

@@ -1,10 +1,14 @@
 import type { TSchema } from '@sinclair/typebox'
+import { FORBIDDEN_MEMBER_NAMES } from './parse-json.js'
 
 /**
  * Tyk decodes JSON with Go's encoding/json: object keys match struct fields case-insensitively
  * ("ID", "Rate" fill id, rate) and a null leaves a field at its zero value. These two helpers
  * give our TypeBox schemas the same manners, walking the schema alongside the value:
  * `normalizeFieldNames` runs before validation, `completeFields` after it.
+ * Both copy key by key with `out[key] = value`, where a key `__proto__` would set the copy's
+ * prototype (issue 15): the names parseJson drops are skipped here too, and fields are looked up
+ * with Object.hasOwn, never `in` (`'constructor' in {}` is true).
  */
 
 type ObjectSchema = TSchema & { properties: Record<string, TSchema> }
@@ -43,8 +47,9 @@ export function normalizeFieldNames (schema: TSchema, value: unknown): unknown {
   if (objectSchema !== undefined && isPlainObject(value)) {
     const out: Record<string, unknown> = {}
     for (const [key, fieldValue] of Object.entries(value)) {
-      const name = key in objectSchema.properties ? key : (lowerNames(objectSchema).get(key.toLowerCase()) ?? key)
-      const fieldSchema = objectSchema.properties[name]
+      if (FORBIDDEN_MEMBER_NAMES.has(key)) continue
+      const name = Object.hasOwn(objectSchema.properties, key) ? key : (lowerNames(objectSchema).get(key.toLowerCase()) ?? key)
+      const fieldSchema = Object.hasOwn(objectSchema.properties, name) ? objectSchema.properties[name] : undefined
       if (fieldSchema === undefined) {
         out[key] = fieldValue
       } else if (fieldValue === null && !acceptsNull(fieldSchema)) {
@@ -58,7 +63,9 @@ export function normalizeFieldNames (schema: TSchema, value: unknown): unknown {
   const valueSchema = recordValueSchemaOf(schema)
   if (valueSchema !== undefined && isPlainObject(value)) {
     const out: Record<string, unknown> = {}
-    for (const [key, entry] of Object.entries(value)) out[key] = normalizeFieldNames(valueSchema, entry)
+    for (const [key, entry] of Object.entries(value)) {
+      if (!FORBIDDEN_MEMBER_NAMES.has(key)) out[key] = normalizeFieldNames(valueSchema, entry)
+    }
     return out
   }
   if (Array.isArray(value) && schema.items !== undefined) {
@@ -106,18 +113,20 @@ export function completeFields (schema: TSchema, value: unknown): unknown {
     const out: Record<string, unknown> = {}
     for (const field of fieldsOf(objectSchema)) {
       const name = field.name
-      if (name in value) out[name] = completeFields(field.schema, value[name])
+      if (Object.hasOwn(value, name)) out[name] = completeFields(field.schema, value[name])
       else if (field.hasDefault) out[name] = copyOfDefault(field.defaultValue)
     }
     for (const [key, fieldValue] of Object.entries(value)) {
-      if (!(key in objectSchema.properties)) out[key] = fieldValue
+      if (!Object.hasOwn(objectSchema.properties, key) && !FORBIDDEN_MEMBER_NAMES.has(key)) out[key] = fieldValue
     }
     return out
   }
   const valueSchema = recordValueSchemaOf(schema)
   if (valueSchema !== undefined && isPlainObject(value)) {
     const out: Record<string, unknown> = {}
-    for (const [key, entry] of Object.entries(value)) out[key] = completeFields(valueSchema, entry)
+    for (const [key, entry] of Object.entries(value)) {
+      if (!FORBIDDEN_MEMBER_NAMES.has(key)) out[key] = completeFields(valueSchema, entry)
+    }
     return out
   }
   if (Array.isArray(value) && schema.items !== undefined) {

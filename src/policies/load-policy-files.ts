@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { jsonErrorPosition } from '../core/json-error-position.js'
 import { parsePolicy } from '../core/parse-policy.js'
+import { parseJson } from '../core/parse-json.js'
 import type { Policy } from '../model/policy.js'
 import { readJsonFiles, type JsonFiles, type WarnLog } from '../store/files/read-json-files.js'
 
@@ -40,13 +40,13 @@ async function loadRecord (file: string, log: WarnLog): Promise<LoadedPolicies> 
   } catch (err) {
     throw new PolicySourceError(`policies: cannot read ${file}: ${(err as Error).message}`, { cause: err })
   }
-  let record: unknown
-  try {
-    record = JSON.parse(text)
-  } catch (err) {
-    const position = jsonErrorPosition(text, err)
-    throw new PolicySourceError(`policies: ${file} is not valid JSON${position === undefined ? '' : ` at ${position}`}: ${(err as Error).message}`, { cause: err })
+  const parsed = parseJson(text)
+  if (!parsed.ok) {
+    throw new PolicySourceError(parsed.syntaxError === undefined
+      ? `policies: ${file}: ${parsed.problem}`
+      : `policies: ${file} is not valid JSON${parsed.position === undefined ? '' : ` at ${parsed.position}`}: ${parsed.syntaxError}`)
   }
+  const record = parsed.value
   if (typeof record !== 'object' || record === null || Array.isArray(record)) {
     throw new PolicySourceError(`policies: ${file} must hold a JSON object keyed by policy id`)
   }

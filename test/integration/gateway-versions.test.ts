@@ -85,7 +85,7 @@ test('a version without a name is selected by its map key, as Tyk\'s APISpec.Ver
   }))
   const gh = await startTestGatehouse({ app_path: apps })
   t.after(async () => { await gh.close(); await upstream.close() })
-  for (const headers of [{}, { version: 'v1' }, { version: 'v2' }]) {
+  for (const headers of [{}, { version: 'v1' }, { version: 'v2' }] as Array<Record<string, string>>) {
     const res = await fetch(`${gh.url}/n/x`, { headers })
     assert.equal(res.status, 200, `${JSON.stringify(headers)}: ${await res.text()}`)
   }

@@ -195,6 +195,19 @@ await test('invalid JSON names the file and where the error is', async (t) => {
   })
 })
 
+await test('issue 15: a tyk.conf nested deeper than 64 levels is refused; "__proto__" in it is ignored', async (t) => {
+  const deep = await writeConf(t, `{"x":${'['.repeat(5000)}${']'.repeat(5000)}}`)
+  assert.throws(() => loadConfig({ path: deep, env: {} }), (err) => {
+    assert.ok(err instanceof ConfigError)
+    assert.equal(err.message, `${deep}: JSON nested deeper than 64 levels`)
+    return true
+  })
+  const poisoned = await writeConf(t, '{"__proto__":{"listen_port":1234},"storage":{"__proto__":{"type":"redis"}}}')
+  const config = loadConfig({ path: poisoned, env: {} })
+  assert.equal(config.listen_port, 8080)
+  assert.equal(config.storage.type, 'embedded')
+})
+
 await test('a missing file names the path', () => {
   const path = join(tmpdir(), 'gatehouse-no-such-dir', 'tyk.conf')
   assert.throws(() => loadConfig({ path, env: {} }), (err) => {

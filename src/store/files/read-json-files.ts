@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { jsonErrorPosition } from '../../core/json-error-position.js'
+import { parseJson } from '../../core/parse-json.js'
 
 export interface WarnLog {
   warn: (obj: object, msg: string) => void
@@ -14,25 +14,32 @@ export interface JsonFiles {
 
 /**
  * Every `*.json` file directly inside `folder`, parsed, in file-name order. A file that cannot
- * be read or parsed is skipped with one warning (`what` names its kind, the JSON fault its
- * line and column) and never takes the others down. Errors reading the folder itself are the
- * caller's to handle.
+ * be read or parsed (or nests deeper than parseJson allows) is skipped with one warning (`what`
+ * names its kind, a JSON fault its line and column) and never takes the others down. Errors
+ * reading the folder itself are the caller's to handle.
  */
 export async function readJsonFiles (folder: string, what: string, log: WarnLog): Promise<JsonFiles> {
   const names = (await readdir(folder)).filter((name) => name.endsWith('.json')).sort()
   const files: Array<{ file: string, value: unknown }> = []
   const skipped: string[] = []
+  const skip = (file: string, problem: string): void => {
+    log.warn({ file }, problem)
+    skipped.push(problem)
+  }
   for (const name of names) {
     const file = join(folder, name)
-    let text = ''
+    let text: string
     try {
       text = await readFile(file, 'utf8')
-      files.push({ file, value: JSON.parse(text) })
     } catch (err) {
-      const position = err instanceof SyntaxError ? jsonErrorPosition(text, err) : undefined
-      const problem = `${what} ${file} skipped: ${(err as Error).message}${position === undefined ? '' : ` (${position})`}`
-      log.warn({ file }, problem)
-      skipped.push(problem)
+      skip(file, `${what} ${file} skipped: ${(err as Error).message}`)
+      continue
+    }
+    const parsed = parseJson(text)
+    if (parsed.ok) {
+      files.push({ file, value: parsed.value })
+    } else {
+      skip(file, `${what} ${file} skipped: ${parsed.syntaxError ?? parsed.problem}${parsed.position === undefined ? '' : ` (${parsed.position})`}`)
     }
   }
   return { files, skipped }
