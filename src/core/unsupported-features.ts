@@ -96,9 +96,6 @@ function ignoredFields (api: ApiDefinition): string[] {
   when(loose.detailed_tracing === true, 'detailed_tracing')
   when(nonEmpty(loose.listen_port), 'listen_port')
   when(typeof loose.protocol === 'string' && loose.protocol !== '' && loose.protocol !== 'http', 'protocol')
-  when(api.definition.strip_path, 'definition.strip_path')
-  when(api.definition.strip_versioning_data, 'definition.strip_versioning_data')
-  when(api.definition.url_versioning_pattern !== '', 'definition.url_versioning_pattern')
   ignored.push(...proxyFields(api))
   for (const [name, version] of Object.entries(api.version_data.versions)) ignored.push(...versionFields(`version_data.versions.${name}`, version))
   return ignored

@@ -11,7 +11,7 @@ const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'pro
 /**
  * The client's headers never sent upstream: the hop-by-hop ones, and `expect`, which undici
  * refuses (issue 15: curl's uploads over 1 MiB answered 500). The client's 100-continue is ours
- * to answer (gateway/continue-on-read.ts); the upstream gets the body at once, as Tyk's
+ * to answer (gateway/edge-listeners.ts); the upstream gets the body at once, as Tyk's
  * transport sends it (ExpectContinueTimeout 0 in gateway/reverse_proxy.go).
  */
 const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'expect'])

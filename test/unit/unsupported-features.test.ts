@@ -42,7 +42,7 @@ const cases: Array<{ name: string, fields: Record<string, unknown>, refuse?: str
   { name: 'API-wide switches', fields: { enable_context_vars: true, enable_batch_request_support: true, enable_detailed_recording: true, tag_headers: ['x-team'], session_lifetime: 60 }, ignored: ['enable_context_vars', 'enable_batch_request_support', 'enable_detailed_recording', 'tag_headers', 'session_lifetime'] },
   { name: 'response processors and uptime tests', fields: { response_processors: [{ name: 'header_injector' }], uptime_tests: { check_list: [{ url: 'http://x' }] } }, ignored: ['response_processors', 'uptime_tests.check_list'] },
   { name: 'empty lists are off', fields: { response_processors: [], uptime_tests: { check_list: [] }, tag_headers: [] } },
-  { name: 'url versioning data stripping', fields: { definition: { location: 'url', key: '', strip_versioning_data: true } }, ignored: ['definition.strip_versioning_data'] },
+  { name: 'version data stripping is served (strip_versioning_data, strip_path, url_versioning_pattern)', fields: { definition: { location: 'url', key: '', strip_versioning_data: true, strip_path: true, url_versioning_pattern: '^v\\d+$' } } },
   { name: 'upstream transport settings', fields: { proxy: { ...BASE.proxy, transport: { proxy_url: 'http://squid:3128', ssl_insecure_skip_verify: true } } }, ignored: ['proxy.transport.ssl_insecure_skip_verify', 'proxy.transport.proxy_url'] },
   { name: 'service discovery', fields: { proxy: { ...BASE.proxy, service_discovery: { use_discovery_service: true } } }, ignored: ['proxy.service_discovery.use_discovery_service'] },
   {
