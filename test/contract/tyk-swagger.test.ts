@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startTestGatehouse, tempDir, uid, type AdminResponse, type TestGatehouse } from '../helpers/gatehouse.js'
 import { tykFixture } from '../helpers/fixtures.js'
@@ -220,6 +220,19 @@ describe('Tyk swagger.yml: answers outside the contract, on purpose', () => {
   test('400 for an unparsable key preview: Tyk answers 500; our issue #4 made a bad body the client\'s fault', async () => {
     const problems = await outside('POST', '/tyk/keys/preview', { rate: 'fast' }, 400)
     assert.match(problems.join('\n'), /status 400 is not in the contract/)
+  })
+
+  test('500 from a blocking reload that left a file out: Tyk answers 200 whatever it skipped; issue 15 point 3 asks for the error (the body keeps ApiStatusMessage)', async () => {
+    const broken = join(appPath, 'zz-broken.json')
+    writeFileSync(broken, '{"api_id": ')
+    try {
+      const problems = await outside('GET', '/tyk/reload?block=true', undefined, 500)
+      assert.deepEqual(problems.filter((problem) => !/status 500 is not in the contract/.test(problem)), [], 'only the status is outside')
+      assert.match(problems.join('\n'), /status 500 is not in the contract/)
+    } finally {
+      rmSync(broken)
+      await reload()
+    }
   })
 })
 
