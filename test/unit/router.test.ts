@@ -80,3 +80,41 @@ test('issue 16: every one of many APIs is found, whatever the load order', () =>
   assert.equal(router.match('/svc-1')?.apiId, 'svc', '/svc-1/ needs its slash')
   assert.equal(router.size, 502)
 })
+
+test('issue 16: the index agrees with a linear longest-prefix scan on random listen paths', () => {
+  // a small alphabet so that listen paths share prefixes, split each other's edges, and nest
+  let seed = 16
+  const random = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n }
+  const word = (max: number): string => { let s = '/'; for (let n = random(max); n > 0; n--) s += 'ab/%'[random(4)]; return s }
+  for (let round = 0; round < 50; round++) {
+    const apis: CompiledApi[] = []
+    for (let i = random(40); i >= 0; i--) apis.push(compiled(`id-${random(30)}-${i}`, word(6)))
+    const linear = [...apis].sort((a, b) => b.listenPath.length - a.listenPath.length || a.apiId.localeCompare(b.apiId))
+    const router = new ApiRouter(apis)
+    for (let probe = 0; probe < 200; probe++) {
+      const path = word(9)
+      assert.equal(router.match(path)?.apiId, linear.find((api) => path.startsWith(api.listenPath))?.apiId, `${path} among ${apis.map((api) => api.listenPath).join(' ')}`)
+    }
+  }
+})
+
+test('issue 16: the last of 10,000 APIs is found as fast as the only one', () => {
+  const many: CompiledApi[] = []
+  for (let i = 0; i < 10_000; i++) many.push(compiled(`api-${String(i).padStart(5, '0')}`, `/service-${i}/`))
+  const routers = { one: new ApiRouter([many[9_999] as CompiledApi]), many: new ApiRouter(many) }
+  const path = '/service-9999/orders/42'
+  // medians of interleaved batches, so a busy machine slows both alike; a linear scan is ~1000x slower
+  const batch = (router: ApiRouter): number => {
+    const started = process.hrtime.bigint()
+    for (let i = 0; i < 2_000; i++) if (router.match(path) === undefined) throw new Error('no match')
+    return Number(process.hrtime.bigint() - started)
+  }
+  const samples: Record<keyof typeof routers, number[]> = { one: [], many: [] }
+  for (let round = 0; round < 31; round++) {
+    samples.one.push(batch(routers.one))
+    samples.many.push(batch(routers.many))
+  }
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0
+  const ratio = median(samples.many) / median(samples.one)
+  assert.ok(ratio < 4, `10,000 APIs cost ${ratio.toFixed(1)}x one API`)
+})
