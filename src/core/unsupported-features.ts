@@ -15,6 +15,9 @@ const NO_FIELDS: Fields = Object.freeze({})
 // the extended_paths lists the gateway acts on (core/path-lists.ts); every other list is ignored
 const IMPLEMENTED_PATH_LISTS = new Set(['ignored', 'white_list', 'black_list'])
 
+/** A gorilla mux variable in a path: `{id}`, `{id:[0-9]+}` */
+const MUX_VARIABLE = /\{[^{}]+\}/
+
 function fieldsOf (value: unknown): Fields {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Fields : NO_FIELDS
 }
@@ -105,6 +108,8 @@ function proxyFields (api: ApiDefinition): string[] {
   const { proxy } = api
   const { transport } = proxy
   const fields: Array<[boolean, string]> = [
+    // Tyk's router (gorilla mux PathPrefix) reads a {name} segment as any one segment; ours, literally
+    [MUX_VARIABLE.test(proxy.listen_path), 'proxy.listen_path {variables}'],
     [proxy.disable_strip_slash, 'proxy.disable_strip_slash'],
     [proxy.check_host_against_uptime_tests, 'proxy.check_host_against_uptime_tests'],
     [proxy.service_discovery.use_discovery_service, 'proxy.service_discovery.use_discovery_service'],

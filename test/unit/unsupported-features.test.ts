@@ -44,6 +44,9 @@ const cases: Array<{ name: string, fields: Record<string, unknown>, refuse?: str
   { name: 'empty lists are off', fields: { response_processors: [], uptime_tests: { check_list: [] }, tag_headers: [] } },
   { name: 'version data stripping is served (strip_versioning_data, strip_path, url_versioning_pattern)', fields: { definition: { location: 'url', key: '', strip_versioning_data: true, strip_path: true, url_versioning_pattern: '^v\\d+$' } } },
   { name: 'upstream transport settings', fields: { proxy: { ...BASE.proxy, transport: { proxy_url: 'http://squid:3128', ssl_insecure_skip_verify: true } } }, ignored: ['proxy.transport.ssl_insecure_skip_verify', 'proxy.transport.proxy_url'] },
+  // issue 16: Tyk's router reads {name} in a listen path as one path segment (gorilla mux); ours matches it literally
+  { name: 'listen path variables', fields: { proxy: { ...BASE.proxy, listen_path: '/users/{id}/' } }, ignored: ['proxy.listen_path {variables}'] },
+  { name: 'braces that are not a variable', fields: { proxy: { ...BASE.proxy, listen_path: '/a{b/' } } },
   { name: 'service discovery', fields: { proxy: { ...BASE.proxy, service_discovery: { use_discovery_service: true } } }, ignored: ['proxy.service_discovery.use_discovery_service'] },
   {
     name: 'version middleware: transforms, rewrites, size limits, timeouts, breakers, virtual endpoints',
