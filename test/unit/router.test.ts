@@ -98,23 +98,18 @@ test('issue 16: the index agrees with a linear longest-prefix scan on random lis
   }
 })
 
-test('issue 16: the last of 10,000 APIs is found as fast as the only one', () => {
+test('issue 16: a match reads no API\'s listen path: the last of 10,000 costs what the only one does (a scan reads all 10,000)', () => {
+  let reads = 0
   const many: CompiledApi[] = []
-  for (let i = 0; i < 10_000; i++) many.push(compiled(`api-${String(i).padStart(5, '0')}`, `/service-${i}/`))
-  const routers = { one: new ApiRouter([many[9_999] as CompiledApi]), many: new ApiRouter(many) }
-  const path = '/service-9999/orders/42'
-  // medians of interleaved batches, so a busy machine slows both alike; a linear scan is ~1000x slower
-  const batch = (router: ApiRouter): number => {
-    const started = process.hrtime.bigint()
-    for (let i = 0; i < 2_000; i++) if (router.match(path) === undefined) throw new Error('no match')
-    return Number(process.hrtime.bigint() - started)
+  for (let i = 0; i < 10_000; i++) {
+    const api = compiled(`api-${String(i).padStart(5, '0')}`, `/service-${i}/`)
+    // counts what a match consults per API; speed itself is bench/micro/router.ts's to measure
+    many.push(new Proxy(api, { get: (target, name, receiver) => { if (name === 'listenPath') reads++; return Reflect.get(target, name, receiver) as unknown } }))
   }
-  const samples: Record<keyof typeof routers, number[]> = { one: [], many: [] }
-  for (let round = 0; round < 31; round++) {
-    samples.one.push(batch(routers.one))
-    samples.many.push(batch(routers.many))
-  }
-  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0
-  const ratio = median(samples.many) / median(samples.one)
-  assert.ok(ratio < 4, `10,000 APIs cost ${ratio.toFixed(1)}x one API`)
+  const router = new ApiRouter(many)
+  reads = 0
+  assert.equal(router.match('/service-9999/orders/42')?.apiId, 'api-09999')
+  assert.equal(router.match('/service-0/')?.apiId, 'api-00000')
+  assert.equal(router.match('/nothing'), undefined)
+  assert.equal(reads, 0)
 })
