@@ -1,0 +1,19 @@
+import type { Session } from '../model/session.js'
+
+/**
+ * Calibrated with bench/micro/session-bytes.ts (V8 heap per cached, merged session of the
+ * default shape, with its cache entry and index memberships): a fixed part, plus each API in
+ * access_rights, plus each allowed URL, plus the token and ids as UTF-16.
+ */
+const BASE_BYTES = 3_000
+const PER_API_BYTES = 700
+const PER_URL_BYTES = 250
+
+/** A cheap estimate, made once per cache insert, of the memory a cached session holds. */
+export function sessionBytes (session: Session, token: string): number {
+  let bytes = BASE_BYTES + 2 * token.length
+  for (const rights of Object.values(session.access_rights ?? {})) {
+    bytes += PER_API_BYTES + PER_URL_BYTES * (rights.allowed_urls?.length ?? 0)
+  }
+  return bytes
+}
