@@ -13,7 +13,7 @@ import { aSession } from '../test/helpers/builders.js'
 import { anApi, startEchoUpstream, writeJson } from '../test/helpers/upstream.js'
 
 const KEYS = Number(process.argv[2] ?? 200_000)
-const CACHE_BYTES = Number(process.argv[3] ?? 256 * 1024 * 1024)
+const CACHE_BYTES = Number(process.argv[3] ?? 128 * 1024 * 1024)
 const PORT = 18_000 + Math.floor(Math.random() * 1000)
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-memory-'))
 const upstream = await startEchoUpstream()
