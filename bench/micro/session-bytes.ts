@@ -4,7 +4,7 @@
 import { PolicyEngine } from '../../src/policies/policy-engine.js'
 import { PolicyRegistry } from '../../src/policies/policy-registry.js'
 import { sessionBytes } from '../../src/sessions/session-bytes.js'
-import { TokenCache } from '../../src/sessions/token-cache.js'
+import { TokenCache, type CacheSlot } from '../../src/sessions/token-cache.js'
 import { aPolicy, aSession } from '../../test/helpers/builders.js'
 
 const ENTRIES = 100_000
@@ -20,7 +20,7 @@ const engine = new PolicyEngine({ registry, orgDefaults: () => [] })
 // as the store hands them over: parsed from JSON
 const stored = JSON.stringify(aSession({ org_id: 'org1', apply_policies: ['p1'], meta_data: { user: 'someone@example.com' } }))
 
-const cache = new TokenCache<{ id: string, session: unknown }>(Number.MAX_SAFE_INTEGER)
+const cache = new TokenCache<CacheSlot & { id: string, session: unknown }>(Number.MAX_SAFE_INTEGER)
 gc()
 const before = process.memoryUsage().heapUsed
 let estimated = 0
@@ -30,7 +30,7 @@ for (let n = 0; n < ENTRIES; n++) {
   const session = Object.freeze(engine.apply(JSON.parse(stored), 'org1'))
   const bytes = sessionBytes(session, token)
   estimated += bytes
-  cache.set('org1', token, Object.freeze({ id, session }), [`key:${id}`, 'org:org1', 'policy:p1'], bytes)
+  cache.set({ id, session, orgId: 'org1', token, tags: [`key:${id}`, 'org:org1', 'policy:p1'], bytes, used: false, live: true })
 }
 gc()
 const measured = (process.memoryUsage().heapUsed - before) / ENTRIES

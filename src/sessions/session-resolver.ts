@@ -3,7 +3,7 @@ import type { Session } from '../model/session.js'
 import type { Bus, Store } from '../store/ports.js'
 import type { KeyNaming } from './key-naming.js'
 import { sessionBytes } from './session-bytes.js'
-import { TokenCache, type TokenCacheStats } from './token-cache.js'
+import { TokenCache, type CacheSlot, type TokenCacheStats } from './token-cache.js'
 import { UnknownTokens, type UnknownTokensStats } from './unknown-tokens.js'
 
 /** A key ready for the hot path: its storage id and its effective session, merged and frozen. */
@@ -34,6 +34,9 @@ export interface SessionResolverStats {
 
 type Lookup = ResolvedKey | undefined
 
+/** A resolved key as cached: its own cache slot, so a hit hands back the very object it found. */
+interface CachedKey extends ResolvedKey, CacheSlot {}
+
 /** Between an org id and a token in composite keys: neither can contain it. */
 const SEPARATOR = '\u0000'
 
@@ -48,7 +51,7 @@ const DEFAULT_UNKNOWN_TTL_MS = 30_000
  * reload), on every node.
  */
 export class SessionResolver {
-  private readonly cache: TokenCache<ResolvedKey>
+  private readonly cache: TokenCache<CachedKey>
   private readonly unknown: UnknownTokens
   private readonly inflight = new Map<string, Promise<Lookup>>()
   private readonly clock: () => number
@@ -107,22 +110,22 @@ export class SessionResolver {
       } catch {
         return undefined // Tyk: a policy error makes the key "not found"
       }
-      // Only the top level is frozen: deepFreeze was 3.5-5 µs of a ~15-20 µs miss
-      // (bench/micro/session-miss.ts), and no reader writes into a cached session.
-      const resolved: ResolvedKey = Object.freeze({ id: candidate.id, session: Object.freeze(session) })
-      if (generation === this.generation) this.remember(apiOrgId, token, resolved)
+      // Only the top level of the session is frozen: deepFreeze was 3.5-5 µs of a ~15-20 µs
+      // miss (bench/micro/session-miss.ts), and no reader writes into a cached session. The
+      // key itself stays writable for the cache's bookkeeping; readers see ResolvedKey only.
+      const resolved = this.cachedKey(apiOrgId, token, candidate.id, Object.freeze(session))
+      if (generation === this.generation) this.cache.set(resolved)
       return resolved
     }
     if (generation === this.generation) this.unknown.add(flightKey, candidates.map((candidate) => candidate.id), this.clock())
     return undefined
   }
 
-  private remember (orgId: string, token: string, resolved: ResolvedKey): void {
+  private cachedKey (orgId: string, token: string, id: string, session: Readonly<Session>): CachedKey {
     // A merged session depends on its key, its policies and its org (the key's and the API's).
-    const session = resolved.session
-    const tags = [`key:${resolved.id}`, `org:${session.org_id}`]
+    const tags = [`key:${id}`, `org:${session.org_id}`]
     if (orgId !== session.org_id) tags.push(`org:${orgId}`)
     for (const policyId of policyIdsOf(session)) tags.push(`policy:${policyId}`)
-    this.cache.set(orgId, token, resolved, tags, sessionBytes(session, token))
+    return { id, session, orgId, token, tags, bytes: sessionBytes(session, token), used: false, live: true }
   }
 }
