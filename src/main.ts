@@ -138,7 +138,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
     clock
   })
   const policyPreview = new PolicyPreview({ engine, store, walk: (indexes) => keySearch.walk(indexes), orgDefaults: () => orgDefaults.all() })
-  const resolver = new SessionResolver({ store, naming, bus, applyPolicies })
+  const resolver = new SessionResolver({ store, naming, bus, applyPolicies, clock, maxBytes: config.session_cache_bytes, maxUnknownTokens: config.unknown_token_cache_entries })
   const proxy = new UpstreamProxy({ timeoutMs: proxyTimeoutMs(config.proxy_default_timeout), connectionsPerOrigin: 128, userAgent: `Gatehouse/${VERSION}` })
   // one cache of org sessions serves org limits and org data age alike
   const orgSessions = config.enforce_org_quotas || config.enforce_org_data_age ? new OrgSessions(store, bus) : undefined

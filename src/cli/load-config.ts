@@ -37,6 +37,9 @@ const ENV_OVERRIDES: Readonly<Record<string, { readonly path: string, readonly k
   TYK_GW_CONTROLAPIPORT: { path: 'control_api_port', kind: 'integer' },
   TYK_GW_LOGLEVEL: { path: 'log_level', kind: 'string' },
   TYK_GW_GRACEFULSHUTDOWNTIMEOUTDURATION: { path: 'graceful_shutdown_timeout_duration', kind: 'integer' },
+  // Gatehouse's own fields, named as envconfig would name them
+  TYK_GW_SESSIONCACHEBYTES: { path: 'session_cache_bytes', kind: 'integer' },
+  TYK_GW_UNKNOWNTOKENCACHEENTRIES: { path: 'unknown_token_cache_entries', kind: 'integer' },
   TYK_GW_HTTPSERVEROPTIONS_XFFDEPTH: { path: 'http_server_options.xff_depth', kind: 'integer' },
   TYK_GW_POLICIES_POLICYSOURCE: { path: 'policies.policy_source', kind: 'string' },
   TYK_GW_POLICIES_POLICYRECORDNAME: { path: 'policies.policy_record_name', kind: 'string' },

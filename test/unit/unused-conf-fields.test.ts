@@ -59,7 +59,7 @@ test('names neither Tyk nor Gatehouse knows are typos, at the top level and in t
 })
 
 test('every ConfigSchema field is Tyk\'s or ours on purpose: Tyk\'s list knows the Tyk names we model', () => {
-  const ours = new Set(['storage.path', 'storage.key_prefix'])
+  const ours = new Set(['storage.path', 'storage.key_prefix', 'session_cache_bytes', 'unknown_token_cache_entries'])
   for (const [parent, schema] of [['', ConfigSchema], ['storage', ConfigSchema.properties.storage], ['policies', ConfigSchema.properties.policies], ['http_server_options', ConfigSchema.properties.http_server_options]] as const) {
     for (const name of Object.keys(schema.properties)) {
       const dotted = parent === '' ? name : `${parent}.${name}`
