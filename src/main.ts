@@ -48,6 +48,8 @@ export interface StartOptions {
   readonly dev?: boolean
   readonly logger?: Logger
   readonly clock?: () => number
+  /** The random id part of generated keys (tests force hash collisions with it); the CSPRNG by default. */
+  readonly randomKeyId?: () => string
   /** Problems found in the config (src/cli/config-warnings.ts), logged once the logger exists. */
   readonly warnings?: readonly string[]
 }
@@ -88,7 +90,7 @@ export async function startGatehouse (config: Config, options: StartOptions = {}
   const analytics = config.enable_analytics
     ? new AnalyticsQueue({ sink: analyticsSink, onError: (err) => { logger.error({ err }, 'analytics batch lost') } })
     : undefined
-  const naming = new KeyNaming({ hashKeys: config.hash_keys, hashKeyFunction: config.hash_key_function })
+  const naming = new KeyNaming({ hashKeys: config.hash_keys, hashKeyFunction: config.hash_key_function, randomKeyId: options.randomKeyId })
   const policies = new PolicyRegistry()
   const apis = new Map<string, CompiledApi>()
   const definitions = new Map<string, ApiDefinition>()

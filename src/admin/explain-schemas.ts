@@ -37,6 +37,9 @@ const ApiExplanationSchema = Type.Object({
 
 export const KeyExplainSchema = Type.Object({
   key_id: Type.String({ description: 'storage id: the key hash when keys are stored hashed' }),
+  key_hash_function: Type.Union([Type.Literal('murmur32'), Type.Literal('murmur64'), Type.Literal('murmur128'), Type.Literal('sha256'), Type.Literal('none')], {
+    description: "the hash the key is stored under: the one its token names (legacy tokens: murmur32, whose 32 bits collide about once in 4,300 keys at 1M), 'none' with hash_keys off"
+  }),
   org_id: Type.String(),
   session: SessionSchema,
   policies: Type.Array(Type.Object({

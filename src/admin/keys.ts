@@ -173,7 +173,10 @@ export function registerKeyRoutes (app: FastifyInstance, routes: RouteTable, key
     schema: { tags, summary: 'A key, with its policies applied', params: KeyIdParamsSchema, querystring: KeyQuerySchema, response: { 200: SessionSchema, ...errorResponses } }
   }, async (request, reply) => {
     const keyId = keyIdOf(request)
-    return sendJsonBytes(reply, 200, rendered.of(await keys.get(addressOf(keyId, request.query))))
+    const { id, session } = await keys.read(addressOf(keyId, request.query))
+    // Tyk's GET body has a fixed shape: the hash function goes in a header
+    reply.header('x-gatehouse-key-hash', keys.hashFunctionOf(id))
+    return sendJsonBytes(reply, 200, rendered.of(session))
   })
 
   app.get<{ Params: { keyID: string }, Querystring: Query }>('/tyk/keys/:keyID/explain', {

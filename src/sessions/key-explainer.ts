@@ -44,7 +44,7 @@ export interface OrgExplanation {
   readonly default_policies?: string[]
 }
 
-export type KeyExplainAnswer = { readonly key_id: string, readonly org_id: string, readonly session: Session } & KeyExplanation & { readonly org: OrgExplanation }
+export type KeyExplainAnswer = { readonly key_id: string, readonly key_hash_function: string, readonly org_id: string, readonly session: Session } & KeyExplanation & { readonly org: OrgExplanation }
 
 /** GET /tyk/keys/{id}/explain: gathers the key, its policies, APIs and live counters for explainSession. */
 export class KeyExplainer {
@@ -80,7 +80,7 @@ export class KeyExplainer {
       allowMasterKeys: this.deps.allowMasterKeys,
       nowMs
     })
-    return { key_id: id, org_id: own.org_id, session, ...explanation, org: await this.explainOrg(own.org_id, nowMs) }
+    return { key_id: id, key_hash_function: keys.hashFunctionOf(id), org_id: own.org_id, session, ...explanation, org: await this.explainOrg(own.org_id, nowMs) }
   }
 
   private apiContext (apiId: string, session: Session, merge: (apiOrgId?: string) => Session | string): ApiContext {

@@ -1,12 +1,17 @@
-import { hashToken, sha256Hex } from '../core/hash.js'
-import { generateToken, orgOfToken } from '../core/token.js'
+import { hashToken, sha256Hex, type HashAlgorithm } from '../core/hash.js'
+import { generateToken, orgOfToken, randomKeyId } from '../core/token.js'
 import type { StoredKey } from '../store/ports.js'
 
 export interface KeyNamingOptions {
   readonly hashKeys: boolean
   /** Algorithm put into newly generated tokens; '' keeps Tyk's legacy org+id format. */
   readonly hashKeyFunction: string
+  /** The random id of a generated key; the CSPRNG unless a test forces collisions. */
+  readonly randomKeyId?: () => string
 }
+
+/** The hash behind a storage id, told by its length (hex digits of each algorithm's output). */
+const HASH_BY_ID_LENGTH: ReadonlyMap<number, HashAlgorithm> = new Map([[8, 'murmur32'], [16, 'murmur64'], [32, 'murmur128'], [64, 'sha256']])
 
 /** A key as storage knows it: the client's token (when known) and the storage id. */
 export interface KeyName {
@@ -27,6 +32,21 @@ export class KeyNaming {
   /** The token for a new key: org + custom id (random when empty), in the configured format. */
   newToken (orgId: string, keyId: string): string {
     return generateToken(orgId, keyId, this.options.hashKeyFunction)
+  }
+
+  /** A token with a fresh random id, for POST /tyk/keys/create. */
+  randomToken (orgId: string): string {
+    return generateToken(orgId, this.options.randomKeyId?.() ?? randomKeyId(), this.options.hashKeyFunction)
+  }
+
+  /**
+   * The hash function a stored key is kept under: each token names its own (legacy tokens
+   * murmur32), so keys made under an older hash_key_function keep theirs; the id's length
+   * tells which. 'none' when keys are stored in clear.
+   */
+  hashFunctionOf (id: string): HashAlgorithm | 'none' {
+    if (!this.options.hashKeys) return 'none'
+    return HASH_BY_ID_LENGTH.get(id.length) ?? 'murmur32'
   }
 
   fromToken (token: string): KeyName {

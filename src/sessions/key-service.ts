@@ -9,6 +9,12 @@ import { quotaCounterName, rateCounterName } from '../core/effective-limit.js'
 import { readLiveQuota, withLiveQuota } from './live-quota.js'
 import type { KeyName, KeyNaming } from './key-naming.js'
 
+/**
+ * Random names drawn for one generated key before giving up. With murmur32 a draw lands on a
+ * taken name with probability keys / 2^32; only a broken generator ever reaches this.
+ */
+const MAX_CREATE_DRAWS = 100
+
 export interface KeyServiceOptions {
   readonly store: Store
   /** Told of every key write and delete, so caches on every node drop the old session. */
@@ -79,7 +85,7 @@ export class KeyService {
 
   /** POST /tyk/keys/create: a fresh random key. */
   async create (input: Session): Promise<ModifyResult> {
-    const { naming, store } = this.options
+    const { naming } = this.options
     const nowMs = this.options.clock()
     let session = stampCreated(input, nowMs)
     if (session.hmac_enabled) session = { ...session, hmac_string: randomBytes(16).toString('base64') }
@@ -89,14 +95,23 @@ export class KeyService {
     }
     this.checkSavedMerges(session, effective, (reason) => new GatehouseError('KEY_CREATE_FAILED', { args: [reason] }))
     session = resetQuotaWindow(this.withTrialPeriod(session, nowMs), nowMs)
-    let name = naming.fromToken(naming.newToken(session.org_id, ''))
-    // With legacy murmur32 names a fresh random token can land on a taken name: draw again.
-    for (let attempt = 0; attempt < 5 && await store.getKey(name.id) !== undefined; attempt++) {
-      name = naming.fromToken(naming.newToken(session.org_id, ''))
-    }
+    const name = await this.freeRandomName(session.org_id)
     await this.write(name.id, { session, tokenCheck: naming.tokenCheckOf(name) })
     await this.resetQuotas(name.id, effective)
     return withHash(name, 'added', naming.hashKeys)
+  }
+
+  /**
+   * A generated key's name. With legacy murmur32 names a fresh random token lands on a taken
+   * name about once in 4,300 at 1M keys: draw again until it is free, never overwrite.
+   */
+  private async freeRandomName (orgId: string): Promise<KeyName> {
+    const { naming, store } = this.options
+    for (let attempt = 0; attempt < MAX_CREATE_DRAWS; attempt++) {
+      const name = naming.fromToken(naming.randomToken(orgId))
+      if (await store.getKey(name.id) === undefined) return name
+    }
+    throw new GatehouseError('KEY_CREATE_FAILED', { args: ['no free key name found'] })
   }
 
   /** POST /tyk/keys/{keyID} and POST /tyk/keys: a custom or imported key, overwriting any. */
@@ -111,7 +126,8 @@ export class KeyService {
     // A past expiry is dropped on import: there is no previous value, so the key never expires.
     if (session.expires > 1 && session.expires * 1000 < nowMs) session = { ...session, expires: 0 }
     const token = naming.newToken(session.org_id, keyId)
-    const name = flags.hashed ? naming.fromHash(token) : naming.fromToken(token)
+    // no id: a generated key, which must not fail on a taken (murmur32) name either
+    const name = keyId === '' && !flags.hashed ? await this.freeRandomName(session.org_id) : flags.hashed ? naming.fromHash(token) : naming.fromToken(token)
     const existing = await store.getKey(name.id)
     // A legacy murmur32 name taken by another token must not be overwritten by this one.
     if (existing !== undefined && !naming.belongsTo(existing, name)) throw new GatehouseError('KEY_HASH_COLLISION')
@@ -138,6 +154,11 @@ export class KeyService {
     session = hashBasicAuthPassword(session, previous)
     await this.save(name, stored.tokenCheck === '' ? this.options.naming.tokenCheckOf(name) : stored.tokenCheck, session, previous, flags.suppressReset, nowMs)
     return { key: name.name, action: 'modified' }
+  }
+
+  /** The hash function a stored key is kept under ('none' with hash_keys off). */
+  hashFunctionOf (id: string): string {
+    return this.options.naming.hashFunctionOf(id)
   }
 
   /** GET /tyk/keys/{keyID}: the session with policies applied and the password blanked. */

@@ -64,3 +64,22 @@ test('issue 15: rate buckets are dropped by a reset, and idle ones are evicted e
   while (counters.rateBucketCount > 0 && Date.now() < deadline) await sleep(2)
   assert.equal(counters.rateBucketCount, 0, 'evicted by the timer, with no quota traffic at all')
 })
+
+test('issue 16: memory stays bounded over many keys: buckets go once their window ends, quota entries past 50,000 once flushed', async (t) => {
+  const store = new SqliteStore({ path: tempDir() })
+  let nowMs = Date.parse('2026-06-01T00:00:00Z')
+  const counters = new LocalCounters(store.db, () => nowMs, 5) // the timer runs every 5 ms
+  t.after(async () => { await counters.close(); await store.close() })
+  counters.rate('rate-limit-a:1', 1, 1, nowMs, false)
+  assert.equal(counters.quota('quota-counted', 10, 3600, nowMs).kind, 'allow')
+  for (let i = 0; i < 60_000; i++) counters.quotaState(`quota-unused-${i}`, nowMs)
+  assert.ok(counters.quotaEntryCount > 60_000)
+  // the one-second window ended (and a sweep is due): the bucket is worth no more than a fresh one
+  nowMs += 5_001
+  const deadline = Date.now() + 5000
+  while ((counters.rateBucketCount > 0 || counters.quotaEntryCount > 50_000) && Date.now() < deadline) await sleep(2)
+  assert.equal(counters.rateBucketCount, 0)
+  assert.ok(counters.quotaEntryCount <= 50_000, `${counters.quotaEntryCount} quota entries`)
+  // the counted quota was flushed before it was dropped: it reads back from SQLite
+  assert.equal(counters.quotaState('quota-counted', nowMs)?.used, 1)
+})

@@ -3,9 +3,18 @@ import { countQuota, newQuotaPeriod, type QuotaCounter, type QuotaDecision } fro
 import { newBucket, takeFromBucket, type RateBucket, type RateDecision } from '../../core/rate-limit.js'
 import type { Counters } from '../ports.js'
 
-const IDLE_BUCKET_MS = 10 * 60 * 1000 // Tyk discards buckets idle for 10 minutes
-/** How often idle buckets are looked for: a sweep visits every bucket. */
-const EVICTION_INTERVAL_MS = 60 * 1000
+/**
+ * How often ended windows are looked for: a sweep visits every bucket. A bucket whose window
+ * ended is worth exactly a fresh one (takeFromBucket refills it), so it goes at the next sweep;
+ * kept for 10 minutes as Tyk does, requests spread over 1M keys held ~1M buckets (issue 16).
+ */
+const EVICTION_INTERVAL_MS = 5 * 1000
+/**
+ * Quota counters (and "no counter" marks) kept in memory past a flush; older ones are dropped
+ * then and re-read from SQLite when needed (it holds every flushed value). Unbounded, reads and
+ * key writes over 1M keys kept an entry for each.
+ */
+const MAX_KNOWN_QUOTAS = 50_000
 
 /**
  * Counters of one gateway node, exact and in memory: a request never waits for I/O. Quota
@@ -81,6 +90,11 @@ export class LocalCounters implements Counters {
     for (const name of names) this.buckets.delete(name)
   }
 
+  /** How many quota counters (and "no counter" marks) are held in memory. */
+  get quotaEntryCount (): number {
+    return this.quotas.size
+  }
+
   /** How many rate windows are held in memory. */
   get rateBucketCount (): number {
     return this.buckets.size
@@ -106,6 +120,7 @@ export class LocalCounters implements Counters {
    */
   private tick (): void {
     this.flush()
+    this.forgetFlushedQuotas()
     const nowMs = this.clock()
     if (nowMs - this.lastEvictionMs < EVICTION_INTERVAL_MS) return
     this.lastEvictionMs = nowMs
@@ -130,11 +145,18 @@ export class LocalCounters implements Counters {
     return counter
   }
 
-  /** Buckets whose window ended over 10 minutes ago: one request there would open a new one anyway. */
+  /** Buckets whose window ended: one request there would open a new one anyway. */
   private evictIdleBuckets (nowMs: number): void {
-    const cutoff = nowMs - IDLE_BUCKET_MS
     for (const [name, bucket] of this.buckets) {
-      if (bucket.resetAtMs < cutoff) this.buckets.delete(name)
+      if (bucket.resetAtMs < nowMs) this.buckets.delete(name)
+    }
+  }
+
+  /** Right after a flush nothing is dirty: the oldest entries past the cap can go. */
+  private forgetFlushedQuotas (): void {
+    for (const name of this.quotas.keys()) {
+      if (this.quotas.size <= MAX_KNOWN_QUOTAS) return
+      if (!this.dirty.has(name)) this.quotas.delete(name)
     }
   }
 }

@@ -7,6 +7,7 @@ import { policyIdsOf } from '../../core/policy-merge.js'
 import type { KeyIndex, Store, StoredKey } from '../ports.js'
 import { AnalyticsPurge } from './analytics-purge.js'
 import { AnalyticsWriter } from './analytics-writer.js'
+import { sizeCaches } from './cache-sizing.js'
 import { migrate } from './migrations.js'
 import { WalCheckpoints } from './wal-checkpoints.js'
 import { WriteBatcher } from './write-batcher.js'
@@ -16,9 +17,20 @@ export interface SqliteStoreOptions {
   readonly path: string
   /** Parsed keys kept in memory (0 turns the cache off). */
   readonly cachedKeys?: number
+  /** ...and at most about this many bytes of them (estimated from the stored JSON). */
+  readonly cachedKeyBytes?: number
   /** Told when a WAL checkpoint or an analytics purge fails. */
   readonly onHousekeepingError?: (message: string) => void
 }
+
+/**
+ * Heap a parsed key takes beyond its JSON's length: a parsed session took about its JSON's
+ * length (measured with --expose-gc over 20k 1 KB sessions: 963 bytes each; JSON.parse shares
+ * property names and empty strings), plus the token check (64 chars) and the wrapper objects.
+ */
+const PARSED_KEY_OVERHEAD_BYTES = 200
+/** Writes between two re-sizings of SQLite's page cache as the database grows. */
+const RESIZE_EVERY_WRITES = 10_000
 
 /** The embedded store: one SQLite file in WAL mode, writes group-committed with a full sync. */
 export class SqliteStore implements Store {
@@ -28,8 +40,11 @@ export class SqliteStore implements Store {
    * Parsed keys by id, most recent last. This process is the only writer of its database, so
    * updating the entry on every write keeps it exact; a read hit skips SQL and JSON.parse.
    */
-  private readonly cache = new Map<string, StoredKey>()
+  private readonly cache = new Map<string, { readonly key: StoredKey, readonly bytes: number }>()
   private readonly cachedKeys: number
+  private readonly cachedKeyBytes: number
+  private cacheBytes = 0
+  private writesSinceResize = 0
   /** Stores analytics through a second connection (synchronous=NORMAL); absent for ':memory:'. */
   readonly analyticsWriter: AnalyticsWriter | undefined
   private readonly housekeeping: { readonly db: Database, readonly purge: AnalyticsPurge, readonly checkpoints: WalCheckpoints } | undefined
@@ -58,6 +73,10 @@ export class SqliteStore implements Store {
 
   constructor (options: SqliteStoreOptions) {
     this.cachedKeys = options.cachedKeys ?? 50_000
+    // The session resolver above keeps its own cache of effective sessions: this one mostly
+    // serves management reads and resolver misses. Without a byte bound, 50k keys with large
+    // meta_data or many access_rights could hold hundreds of MB.
+    this.cachedKeyBytes = options.cachedKeyBytes ?? 16 * 1024 * 1024
     const file = options.path === ':memory:' ? ':memory:' : join(options.path, 'gatehouse.db')
     if (file !== ':memory:') mkdirSync(options.path, { recursive: true })
     this.db = new BetterSqlite3(file)
@@ -67,6 +86,7 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = FULL')
     this.db.pragma('busy_timeout = 5000')
     migrate(this.db)
+    sizeCaches(this.db)
     if (file !== ':memory:') {
       // Checkpoints run on a timer (WalCheckpoints); the commit-time one is only a
       // safety valve now, at ~200 MB of WAL.
@@ -121,35 +141,54 @@ export class SqliteStore implements Store {
     this.batcher = new WriteBatcher((work, writes) => {
       runInTransaction(work)
       this.housekeeping?.checkpoints.noteWrites(writes)
+      this.writesSinceResize += writes
+      if (this.writesSinceResize >= RESIZE_EVERY_WRITES) {
+        this.writesSinceResize = 0
+        sizeCaches(this.db)
+      }
     })
   }
 
   getKey (id: string): StoredKey | undefined {
     const cached = this.cache.get(id)
-    if (cached !== undefined) return cached
+    if (cached !== undefined) return cached.key
     const row = this.statements.get.get(id)
     if (row === undefined) return undefined
     // Only the top level is frozen: walking ~100 nested nodes per miss cost as much as the SQL.
     // Readers never change a stored key (they copy, or merge into a clone).
     const key: StoredKey = Object.freeze({ session: Object.freeze(JSON.parse(row.session) as Session), tokenCheck: row.token_check })
-    this.remember(id, key)
+    this.remember(id, key, row.session.length + PARSED_KEY_OVERHEAD_BYTES)
     return key
   }
 
-  private remember (id: string, key: StoredKey): void {
-    if (this.cachedKeys === 0) return
-    if (this.cache.size >= this.cachedKeys) {
+  /** Parsed keys held now and their estimated bytes (for tests and diagnostics). */
+  get cachedKeyStats (): { readonly keys: number, readonly bytes: number } {
+    return { keys: this.cache.size, bytes: this.cacheBytes }
+  }
+
+  private remember (id: string, key: StoredKey, bytes: number): void {
+    if (this.cachedKeys === 0 || bytes > this.cachedKeyBytes) return
+    while (this.cache.size >= this.cachedKeys || this.cacheBytes + bytes > this.cachedKeyBytes) {
       const oldest = this.cache.keys().next()
-      if (oldest.done !== true) this.cache.delete(oldest.value)
+      if (oldest.done === true) break
+      this.forget(oldest.value)
     }
-    this.cache.set(id, key)
+    this.cache.set(id, { key, bytes })
+    this.cacheBytes += bytes
+  }
+
+  private forget (id: string): void {
+    const entry = this.cache.get(id)
+    if (entry === undefined) return
+    this.cache.delete(id)
+    this.cacheBytes -= entry.bytes
   }
 
   putKey (id: string, key: StoredKey): Promise<void> {
     const { session } = key
     const json = JSON.stringify(session)
     return this.batcher.enqueue(() => {
-      this.cache.delete(id) // the next read parses what was committed
+      this.forget(id) // the next read parses what was committed
       const s = this.statements
       const policyIds = policyIdsOf(session)
       const apiIds = Object.keys(session.access_rights ?? {})
@@ -167,7 +206,7 @@ export class SqliteStore implements Store {
   async deleteSession (id: string): Promise<boolean> {
     let deleted = false
     await this.batcher.enqueue(() => {
-      this.cache.delete(id)
+      this.forget(id)
       deleted = this.statements.delete.run(id).changes > 0
       this.statements.deletePolicies.run(id)
       this.statements.deleteTags.run(id)
