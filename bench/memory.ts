@@ -46,7 +46,7 @@ for (let n = 0; n < KEYS; n++) {
 await Promise.all(writes)
 await store.close()
 
-const child = spawn(process.execPath, ['--max-semi-space-size=8', 'bin/gatehouse.js', 'start', '--conf', join(dir, 'tyk.conf')], { stdio: 'inherit' })
+const child = spawn(process.execPath, ['--max-semi-space-size=8', '--max-old-space-size=256', 'bin/gatehouse.js', 'start', '--conf', join(dir, 'tyk.conf')], { stdio: 'inherit' })
 const rssMiB = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid ?? 0}/status`, 'utf8'))?.[1] ?? 0) / 1024
 const url = `http://127.0.0.1:${PORT}/keyed/get`
 for (const deadline = Date.now() + 30_000; ;) {

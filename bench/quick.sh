@@ -57,7 +57,7 @@ for pair in $(seq 1 "$PAIRS"); do
 {"listen_address": "127.0.0.1", "listen_port": $GATEHOUSE_PORT, "secret": "$SECRET", "app_path": "$WORK/apps",
  "enable_analytics": true, "storage": {"type": "embedded", "path": "$WORK/data"}}
 JSON
-  NODE_ENV=production node --max-semi-space-size=8 "$REPO/bin/gatehouse.js" start --conf "$WORK/tyk.conf" >/dev/null 2>&1 &
+  NODE_ENV=production node --max-semi-space-size=8 --max-old-space-size=256 "$REPO/bin/gatehouse.js" start --conf "$WORK/tyk.conf" >/dev/null 2>&1 &
   pid=$!; pids+=("$pid")
   wait_for "http://127.0.0.1:$GATEHOUSE_PORT/hello"
   curl -sf -X POST "http://127.0.0.1:$GATEHOUSE_PORT/tyk/keys/$KEY" -H "X-Tyk-Authorization: $SECRET" \

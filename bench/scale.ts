@@ -85,7 +85,7 @@ class Gateway {
   constructor (readonly dir: string, readonly port: number, apps: string, data: string) {
     const conf = join(dir, `tyk-${port}.conf`)
     writeFileSync(conf, JSON.stringify({ listen_address: '127.0.0.1', listen_port: port, secret: SECRET, app_path: apps, enable_analytics: true, storage: { type: 'embedded', path: data } }))
-    this.child = spawn(process.execPath, ['--max-semi-space-size=8', 'bin/gatehouse.js', 'start', '--conf', conf], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } })
+    this.child = spawn(process.execPath, ['--max-semi-space-size=8', '--max-old-space-size=256', 'bin/gatehouse.js', 'start', '--conf', conf], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } })
     this.origin = `http://127.0.0.1:${port}`
     this.pool = new Pool(this.origin, { connections: CREATE_CONNECTIONS, pipelining: 1 })
   }

@@ -24,4 +24,4 @@ cat > "$DIR/tyk.conf" <<JSON
 JSON
 # exec: the harness adds up the memory of the whole process group, and a waiting shell is not the gateway
 # the same young generation as npm start (README: Memory)
-NODE_ENV=production exec node --max-semi-space-size=8 "$REPO/bin/gatehouse.js" start --conf "$DIR/tyk.conf"
+NODE_ENV=production exec node --max-semi-space-size=8 --max-old-space-size=256 "$REPO/bin/gatehouse.js" start --conf "$DIR/tyk.conf"

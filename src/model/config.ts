@@ -88,10 +88,10 @@ export const ConfigSchema = Type.Object({
   graceful_shutdown_timeout_duration: Type.Integer({ minimum: 0, default: 30 }),
   http_server_options: HttpServerOptionsSchema,
   storage: StorageConfigSchema,
-  // Gatehouse's own: estimated bytes of merged sessions the data plane keeps in memory (128 MiB
+  // Gatehouse's own: estimated bytes of merged sessions the data plane keeps in memory (32 MiB,
   // suits a 2 GiB machine; README "Memory and caches"), and how many unknown tokens it remembers
   // for 30 s so that repeating one does not reach the store (0: none).
-  session_cache_bytes: count(128 * 1024 * 1024),
+  session_cache_bytes: count(32 * 1024 * 1024),
   unknown_token_cache_entries: count(100_000)
 }, open)
 

@@ -40,7 +40,7 @@ interface CachedKey extends ResolvedKey, CacheSlot {}
 /** Between an org id and a token in composite keys: neither can contain it. */
 const SEPARATOR = '\u0000'
 
-export const DEFAULT_SESSION_CACHE_BYTES = 128 * 1024 * 1024
+export const DEFAULT_SESSION_CACHE_BYTES = 32 * 1024 * 1024
 export const DEFAULT_UNKNOWN_TOKENS = 100_000
 const DEFAULT_UNKNOWN_TTL_MS = 30_000
 
