@@ -1,8 +1,5 @@
 import type { OmitEmptyRule } from '../model/tyk-omit-empty.js'
-
-function isPlainObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
+import { isPlainObject } from '../core/plain-object.js'
 
 /** Empty as Go's omitempty sees it: null, false, 0, '', or a list or map with nothing in it. */
 function isEmpty (value: unknown): boolean {

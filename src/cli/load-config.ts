@@ -4,6 +4,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type Config } from '../model/config.js'
 import { parseJson } from '../core/parse-json.js'
+import { isPlainObject as isObject } from '../core/plain-object.js'
 
 /**
  * Reads tyk.conf once at start-up: parse, apply TYK_GW_* overrides, fill defaults, validate,
@@ -76,10 +77,6 @@ const READ_FAILURES: Readonly<Record<string, string>> = {
 const checker = TypeCompiler.Compile(ConfigSchema)
 
 type JsonObject = Record<string, unknown>
-
-function isObject (value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 export function loadConfig (options: { path?: string, env?: NodeJS.ProcessEnv } = {}): Config {
   const raw = options.path === undefined ? {} : readConfigFile(options.path)

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util'
 import type { TSchema } from '@sinclair/typebox'
 import { ConfigSchema, NOT_ACTED_ON, type Config } from '../model/config.js'
 import { TYK_CONF_FIELDS } from './tyk-conf-fields.js'
+import { isPlainObject as isObject } from '../core/plain-object.js'
 
 export interface IgnoredField {
   /** Dotted: `storage.host`. */
@@ -18,10 +19,6 @@ export interface UnusedConfFields {
 }
 
 type ObjectSchema = TSchema & { readonly properties: Readonly<Record<string, TSchema>> }
-
-function isObject (value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /** Go's zero value, all the way down: such a field asks Tyk for nothing either. */
 function isZero (value: unknown): boolean {

@@ -1,4 +1,5 @@
 import type { ApiDefinition } from '../model/api-definition.js'
+import { isPlainObject } from './plain-object.js'
 
 /** The versioning query parameters of POST /tyk/apis ('' when absent). */
 export interface VersionParams {
@@ -21,7 +22,7 @@ export function addApiVersion (base: ApiDefinition, params: VersionParams, newAp
   if (params.baseApiVersionName !== '') definition.name = params.baseApiVersionName
   if (params.setDefault === 'true') definition.default = params.newVersionName
   const listed = definition.versions
-  const versions = typeof listed === 'object' && listed !== null && !Array.isArray(listed) ? { ...(listed as Record<string, unknown>) } : {}
+  const versions = isPlainObject(listed) ? { ...listed } : {}
   versions[params.newVersionName] = newApiId
   definition.versions = versions
   if (definition.key === '' || definition.key === undefined) definition.key = 'x-api-version'

@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox'
 import { FORBIDDEN_MEMBER_NAMES } from './parse-json.js'
+import { isPlainObject } from './plain-object.js'
 
 /**
  * Tyk decodes JSON with Go's encoding/json: object keys match struct fields case-insensitively
@@ -13,10 +14,6 @@ import { FORBIDDEN_MEMBER_NAMES } from './parse-json.js'
 
 type ObjectSchema = TSchema & { properties: Record<string, TSchema> }
 const lowerNamesCache = new WeakMap<TSchema, Map<string, string>>()
-
-function isPlainObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function objectSchemaOf (schema: TSchema, value: unknown): ObjectSchema | undefined {
   if (isPlainObject(schema.properties)) return schema as ObjectSchema

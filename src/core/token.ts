@@ -1,4 +1,5 @@
 import { randomFillSync } from 'node:crypto'
+import { isPlainObject } from './plain-object.js'
 
 const KNOWN_ALGORITHMS = new Set(['murmur32', 'murmur64', 'murmur128', 'sha256'])
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
@@ -38,7 +39,7 @@ function decodeToken (token: string): Record<string, unknown> | undefined {
   if (!token.startsWith('ey') || token.length % 4 !== 0 || !BASE64.test(token)) return undefined
   try {
     const parsed: unknown = JSON.parse(Buffer.from(token, 'base64').toString('utf8'))
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed as Record<string, unknown> : undefined
+    return isPlainObject(parsed) ? parsed : undefined
   } catch {
     return undefined
   }

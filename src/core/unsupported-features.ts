@@ -1,4 +1,5 @@
 import type { ApiDefinition } from '../model/api-definition.js'
+import { isPlainObject } from './plain-object.js'
 
 /** What of an API definition Gatehouse does not act on, as field paths (`CORS.enable`). */
 export interface UnsupportedFeatures {
@@ -19,7 +20,7 @@ const IMPLEMENTED_PATH_LISTS = new Set(['ignored', 'white_list', 'black_list'])
 const MUX_VARIABLE = /\{[^{}]+\}/
 
 function fieldsOf (value: unknown): Fields {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Fields : NO_FIELDS
+  return isPlainObject(value) ? value as Fields : NO_FIELDS
 }
 
 function nonEmpty (value: unknown): boolean {

@@ -1,4 +1,5 @@
 import type { ApiDefinition } from '../model/api-definition.js'
+import { isPlainObject } from './plain-object.js'
 
 /**
  * The versioning part of an API's `definition` (apidef VersionDefinition): Tyk's versions as
@@ -22,7 +23,7 @@ export function versionDefinitionOf (api: ApiDefinition): VersionDefinition {
   const text = (name: string): string => typeof definition[name] === 'string' ? definition[name] : ''
   const versions: Record<string, string> = {}
   const listed = definition.versions
-  if (typeof listed === 'object' && listed !== null && !Array.isArray(listed)) {
+  if (isPlainObject(listed)) {
     for (const [name, apiId] of Object.entries(listed)) if (typeof apiId === 'string') versions[name] = apiId
   }
   return { enabled: definition.enabled === true, name: text('name'), default: text('default'), location: text('location'), key: text('key'), versions }
